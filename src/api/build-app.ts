@@ -1,0 +1,70 @@
+import cors from '@fastify/cors';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { GatewayError } from '../errors/gateway-error.js';
+import { createAuthHook } from './auth-hook.js';
+import { corsOptions } from './cors-options.js';
+import { errorBody, toGatewayError } from './error-body.js';
+import type { GatewayContext } from './gateway-context.js';
+import { requestId } from './request-id.js';
+import { OPENAI_PREFIXES, SERVICE_PREFIXES } from './route-prefixes.js';
+import { registerCapabilities } from './routes/capabilities.js';
+import { registerChatCompletions } from './routes/chat-completions.js';
+import { registerHealth } from './routes/health.js';
+import { registerModels } from './routes/models.js';
+
+const HEALTH_PATHS = new Set(OPENAI_PREFIXES.map((prefix) => `${prefix}/health`));
+
+function isPublic(url: string): boolean {
+  const query = url.indexOf('?');
+  return HEALTH_PATHS.has(query === -1 ? url : url.slice(0, query));
+}
+
+export interface AppOptions {
+  logger?: Logger | false;
+}
+
+/** The HTTP adapter: every route at every prefix, over one data path. */
+export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = ctx.config.limits.body_bytes;
+  const app = Fastify({
+    loggerInstance: options.logger || undefined,
+    bodyLimit,
+    genReqId: requestId,
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+  }) as unknown as FastifyInstance;
+
+  await app.register(cors, corsOptions(ctx.config.cors.origins));
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
+
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = toGatewayError(error, bodyLimit);
+    // Upstream failures are operational events; only our own faults need a stack.
+    if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
+    else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code }, gatewayError.message);
+    return reply.code(gatewayError.status).send(errorBody(gatewayError));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. The routes are listed in docs/api.md; OpenAI clients use base URL http://HOST:PORT/v1.`);
+    return reply.code(error.status).send(errorBody(error));
+  });
+
+  for (const prefix of OPENAI_PREFIXES) {
+    await app.register(
+      async (scope) => {
+        registerChatCompletions(scope, ctx);
+        registerModels(scope, ctx);
+        registerHealth(scope, ctx);
+      },
+      { prefix },
+    );
+  }
+  for (const prefix of SERVICE_PREFIXES) {
+    await app.register(async (scope) => registerCapabilities(scope, ctx), { prefix });
+  }
+  return app;
+}

@@ -1,0 +1,40 @@
+import { GatewayError } from '../errors/gateway-error.js';
+
+/**
+ * The error shape on every route: the existing service's FastAPI `detail`, plus an
+ * OpenAI `error` object so that OpenAI SDKs show the same message.
+ */
+export interface ErrorBody {
+  detail: string;
+  error: { message: string; type: string; param: string | null; code: string };
+}
+
+export function errorBody(error: GatewayError): ErrorBody {
+  return {
+    detail: error.message,
+    error: { message: error.message, type: error.type, param: error.param, code: error.code },
+  };
+}
+
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Maps Fastify's own errors (parsing, limits) and anything unexpected onto our codes. */
+export function toGatewayError(error: unknown, bodyLimit: number): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const { statusCode = 500, code = '', message = '' } = (error ?? {}) as FastifyLikeError;
+  if (statusCode === 413) {
+    return new GatewayError('body_too_large', `Request body is larger than ${bodyLimit} bytes; send less, or raise limits.body_bytes in the config.`);
+  }
+  if (statusCode === 415) {
+    return new GatewayError('unsupported_media_type', `${message}. Send the body as JSON with Content-Type: application/json.`);
+  }
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error instanceof SyntaxError) {
+    return new GatewayError('invalid_json', `Request body is not valid JSON: ${message}. Send one JSON object, e.g. {"model": "Qwen/Qwen3-0.6B", "messages": [{"role": "user", "content": "hi"}]}.`, 'body');
+  }
+  if (statusCode >= 400 && statusCode < 500) return new GatewayError('invalid_request', message || 'The request is malformed.');
+  return new GatewayError('internal_error', 'The gateway failed while handling this request; it has been logged. Retry, and report it if it persists.');
+}

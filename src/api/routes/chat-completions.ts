@@ -1,0 +1,58 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../errors/gateway-error.js';
+import { resolveModel } from '../../routing/resolve-model.js';
+import { selectGpu } from '../../routing/select-gpu.js';
+import { parseChatRequest } from '../chat-request.js';
+import type { GatewayContext } from '../gateway-context.js';
+import { relayUpstream } from '../relay-upstream.js';
+
+/** Fields the gateway reads and the upstream must not see. */
+const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
+
+export function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+function upstreamBody(raw: Record<string, unknown>): string {
+  const forward: Record<string, unknown> = { ...raw };
+  for (const field of GATEWAY_ONLY_FIELDS) delete forward[field];
+  return JSON.stringify(forward);
+}
+
+/** Aborts the upstream call when the client goes away before the answer is complete. */
+function abortOnDisconnect(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContext) {
+  app.post('/chat/completions', async (request, reply) => {
+    const body = parseChatRequest(request.body);
+    const model = resolveModel(ctx.catalog, body.model);
+    const { spec } = selectGpu(ctx.catalog, model, { body: body.gpu_preference, header: headerValue(request, 'x-gpu-preference') });
+    const gpu = spec.canonical;
+    reply.header('x-selected-gpu', gpu);
+
+    const modelIds = [body.model, model.id];
+    const pool = ctx.pools.find({ modelIds, gpu });
+    if (!pool) {
+      const served = ctx.pools.gpusFor(modelIds);
+      throw new GatewayError(
+        'no_pool',
+        `No pool serves ${model.id} on ${gpu}. ${served.length ? `Pools serve it on: ${served.join(', ')}.` : 'No pool serves this model at all.'} Add a pools: entry with gpu: "${gpu}" and models: ["${model.id}"] (or "*") to the config, or choose another GPU.`,
+      );
+    }
+    const { endpoint, response } = await pool.group.send({
+      path: '/chat/completions',
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json' },
+      body: upstreamBody(request.body as Record<string, unknown>),
+      signal: abortOnDisconnect(reply),
+    });
+    return relayUpstream(reply, response, endpoint.baseUrl, { model: body.model, gpu });
+  });
+}

@@ -1,0 +1,48 @@
+import { isIP } from 'node:net';
+import { pino } from 'pino';
+import { ConfigError, loadConfig, parsePort } from '../config/load-config.js';
+import { createGateway } from '../gateway.js';
+
+export interface ServeFlags {
+  config?: string | undefined;
+  host?: string | undefined;
+  port?: string | undefined;
+  insecure?: boolean | undefined;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/** `gpuroute serve`: resolves once the gateway is listening; signals stop it. */
+export async function serveCommand(flags: ServeFlags): Promise<number> {
+  const config = loadConfig({
+    file: flags.config,
+    flags: { host: flags.host, port: flags.port === undefined ? undefined : parsePort(flags.port, '--port'), insecure: flags.insecure },
+  });
+  const { host, port } = config.listen;
+  const logger = pino({ name: 'gpuroute' }, pino.destination({ dest: 1, sync: false }));
+  if (config.auth.api_keys.length === 0) {
+    if (!isLoopback(host) && !config.insecure) {
+      throw new ConfigError(
+        `Refusing to listen on ${host} with no API keys: anyone who can reach it could use your GPUs. Set GPUROUTE_API_KEYS or auth.api_keys, listen on 127.0.0.1, or pass --insecure.`,
+      );
+    }
+    logger.warn({ host }, 'no API keys configured: every caller that can reach this address is served (set GPUROUTE_API_KEYS or auth.api_keys)');
+  }
+  const gateway = await createGateway(config, logger);
+  const address = await gateway.app.listen({ host, port });
+  logger.info({ url: address }, 'gpuroute listening');
+
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await gateway.close();
+    logger.flush();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  return 0;
+}

@@ -1,0 +1,32 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { buildApp } from './api/build-app.js';
+import { ModelCatalog } from './catalog/model-catalog.js';
+import type { Config } from './config/config-schema.js';
+import { buildAllowList } from './gpu/allow-list.js';
+import { PoolRegistry } from './pools/pool-registry.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  /** Stops accepting requests, then closes every upstream pool. */
+  close(): Promise<void>;
+}
+
+/** The composition root: config → catalog and pools → HTTP app. */
+export async function createGateway(config: Readonly<Config>, logger: Logger | false = false, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+  const catalog = new ModelCatalog({
+    allowList: buildAllowList(config.gpus.allowed),
+    models: config.models,
+    contextTokens: config.estimates.context_tokens,
+    trainingMethod: config.estimates.training_method,
+  });
+  const pools = new PoolRegistry(config, env);
+  const app = await buildApp({ config, catalog, pools }, { logger });
+  return {
+    app,
+    async close() {
+      await app.close();
+      await pools.close();
+    },
+  };
+}

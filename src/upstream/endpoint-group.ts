@@ -1,0 +1,54 @@
+import type { Dispatcher } from 'undici';
+import { Endpoint, type EndpointOptions, type UpstreamRequest } from './endpoint.js';
+import { failedBeforeFirstByte, toUpstreamError } from './upstream-failure.js';
+
+export interface UpstreamResponse {
+  endpoint: Endpoint;
+  response: Dispatcher.ResponseData;
+}
+
+/**
+ * The endpoints of one pool entry. Each request goes to the endpoint with the fewest
+ * requests in flight; it moves to the next one only when the connection failed before
+ * any byte was sent, so a request is never executed twice.
+ */
+export class EndpointGroup {
+  readonly endpoints: readonly Endpoint[];
+  private turn = 0;
+
+  constructor(urls: readonly string[], options: EndpointOptions) {
+    this.endpoints = urls.map((url) => new Endpoint(url, options));
+  }
+
+  async send(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const tried = new Set<Endpoint>();
+    let lastError: unknown;
+    for (let endpoint = this.pick(tried); endpoint; endpoint = this.pick(tried)) {
+      tried.add(endpoint);
+      try {
+        return { endpoint, response: await endpoint.request(req) };
+      } catch (error) {
+        lastError = error;
+        if (req.signal?.aborted || !failedBeforeFirstByte(error)) throw toUpstreamError(error, endpoint.baseUrl);
+      }
+    }
+    throw toUpstreamError(lastError, [...tried].map((e) => e.baseUrl).join(', '));
+  }
+
+  /** Least outstanding; ties rotate so an idle group still spreads load. */
+  private pick(tried: ReadonlySet<Endpoint>): Endpoint | undefined {
+    let best: Endpoint | undefined;
+    const n = this.endpoints.length;
+    for (let i = 0; i < n; i++) {
+      const candidate = this.endpoints[(this.turn + i) % n];
+      if (!candidate || tried.has(candidate)) continue;
+      if (!best || candidate.inFlight < best.inFlight) best = candidate;
+    }
+    this.turn = (this.turn + 1) % n;
+    return best;
+  }
+
+  close(): Promise<void> {
+    return Promise.all(this.endpoints.map((e) => e.close())).then(() => undefined);
+  }
+}

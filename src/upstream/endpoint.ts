@@ -1,0 +1,71 @@
+import { Pool, type Dispatcher } from 'undici';
+
+export interface EndpointOptions {
+  connectTimeoutMs: number;
+  /** Bound on the wait for response headers, and on each gap between body chunks. */
+  timeoutMs: number;
+  /** Sent as `Authorization: Bearer …` on every request. */
+  bearerToken?: string | undefined;
+}
+
+export interface UpstreamRequest {
+  /** Path below the endpoint's base URL, e.g. `/chat/completions`. */
+  path: string;
+  method: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string | Buffer;
+  signal?: AbortSignal;
+}
+
+/**
+ * One OpenAI-compatible base URL with its own keep-alive connection pool, and a count
+ * of requests still in flight for least-outstanding balancing.
+ */
+export class Endpoint {
+  readonly baseUrl: string;
+  private readonly basePath: string;
+  private readonly pool: Pool;
+  private readonly authorization: string | undefined;
+  private outstanding = 0;
+
+  constructor(baseUrl: string, options: EndpointOptions) {
+    const url = new URL(baseUrl);
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.authorization = options.bearerToken ? `Bearer ${options.bearerToken}` : undefined;
+    this.pool = new Pool(url.origin, {
+      connect: { timeout: options.connectTimeoutMs },
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      keepAliveTimeout: 30_000,
+    });
+  }
+
+  get inFlight(): number {
+    return this.outstanding;
+  }
+
+  /** Resolves once headers arrive; the in-flight count drops when the body is done. */
+  async request(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+    this.outstanding++;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await this.pool.request({
+        path: this.basePath + req.path,
+        method: req.method,
+        headers: this.authorization ? { ...req.headers, authorization: this.authorization } : req.headers,
+        body: req.body ?? null,
+        signal: req.signal ?? null,
+      });
+    } catch (error) {
+      this.outstanding--;
+      throw error;
+    }
+    response.body.once('close', () => this.outstanding--);
+    return response;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

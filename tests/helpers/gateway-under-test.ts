@@ -1,0 +1,25 @@
+import { configSchema, type Config } from '../../src/config/config-schema.js';
+import { createGateway, type Gateway } from '../../src/gateway.js';
+
+export interface RunningGateway {
+  /** e.g. http://127.0.0.1:PORT */
+  url: string;
+  gateway: Gateway;
+  close(): Promise<void>;
+}
+
+/** Starts the real app on an ephemeral 127.0.0.1 port from a config object. */
+export async function startGateway(raw: unknown, env: NodeJS.ProcessEnv = {}): Promise<RunningGateway> {
+  const config: Config = configSchema.parse(raw);
+  const gateway = await createGateway(config, false, env);
+  const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, gateway, close: () => gateway.close() };
+}
+
+export function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}

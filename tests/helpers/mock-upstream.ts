@@ -1,0 +1,92 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown> | undefined;
+}
+
+/** How the mock answers chat completions; tests switch it to provoke failures. */
+export type MockMode = 'ok' | 'status-500' | 'status-400' | 'garbage' | 'die-mid-stream';
+
+export interface MockUpstream {
+  /** OpenAI base URL, e.g. http://127.0.0.1:PORT/v1 */
+  url: string;
+  label: string;
+  requests: RecordedRequest[];
+  mode: MockMode;
+  close(): Promise<void>;
+}
+
+/** The reply content names the mock, so a test sees which pool a call reached. */
+export function servedBy(label: string): string {
+  return `served-by:${label}`;
+}
+
+function completion(label: string, model: unknown) {
+  return {
+    id: 'chatcmpl-mock',
+    object: 'chat.completion',
+    created: 1_700_000_000,
+    model,
+    system_fingerprint: 'fp_upstream',
+    choices: [{ index: 0, message: { role: 'assistant', content: servedBy(label) }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+  };
+}
+
+function chunk(model: unknown, delta: Record<string, unknown>, finish: string | null) {
+  return { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: null, choices: [{ index: 0, delta, finish_reason: finish }] };
+}
+
+async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  const parts: Buffer[] = [];
+  for await (const part of req) parts.push(part as Buffer);
+  const text = Buffer.concat(parts).toString('utf8');
+  return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+}
+
+function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse) {
+  const model = body?.model;
+  if (mock.mode === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('engine exploded');
+  if (mock.mode === 'status-400') {
+    return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'context too long', type: 'BadRequestError', code: 400 } }));
+  }
+  if (mock.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>not json');
+  if (body?.stream !== true) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(mock.label, model)));
+
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const words = ['served-by:', mock.label];
+  res.write(`data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null))}\n\n`);
+  for (const word of words) res.write(`data: ${JSON.stringify(chunk(model, { content: word }, null))}\n\n`);
+  if (mock.mode === 'die-mid-stream') return void res.socket?.destroy();
+  res.write(`data: ${JSON.stringify(chunk(model, {}, 'stop'))}\n\n`);
+  res.end('data: [DONE]\n\n');
+}
+
+/** A real OpenAI-compatible HTTP server on 127.0.0.1 that records what it was sent. */
+export async function startMockUpstream(label: string): Promise<MockUpstream> {
+  const server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    mock.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    if (req.method === 'POST' && req.url === '/v1/chat/completions') return answerChat(mock, body, res);
+    if (req.method === 'GET' && req.url === '/v1/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const mock: MockUpstream = {
+    url: `http://127.0.0.1:${port}/v1`,
+    label,
+    requests: [],
+    mode: 'ok',
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return mock;
+}
