@@ -35,6 +35,8 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
+  // Every body is JSON; anything else is a 415 that says so, not a string to misread.
+  app.removeContentTypeParser('text/plain');
   await app.register(cors, corsOptions(ctx.config.cors.origins));
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

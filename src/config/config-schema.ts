@@ -5,13 +5,15 @@ import { parseGpuSpec } from '../gpu/gpu-spec.js';
  * The one config schema (STYLE.md §4). Every key has its default here; objects are
  * strict so that a misspelt key stops start-up instead of being ignored.
  */
-/** A GPU spec, stored in canonical form (`h100:1` → `H100`). */
-const gpuSpec = z.string().transform((text, ctx) => {
+function canonicalSpec(text: string, ctx: z.RefinementCtx): string {
   const result = parseGpuSpec(text);
   if (result.ok) return result.spec.canonical;
   ctx.addIssue({ code: 'custom', message: result.error.message });
   return z.NEVER;
-});
+}
+
+/** A GPU spec, stored in canonical form (`h100:1` → `H100`). */
+const gpuSpec = z.string().transform(canonicalSpec);
 
 const httpUrl = z
   .string()
@@ -21,7 +23,10 @@ const httpUrl = z
 
 const poolSchema = z.strictObject({
   /** A GPU spec, or "*" for any. */
-  gpu: z.union([z.literal('*'), gpuSpec]).default('*'),
+  gpu: z
+    .string()
+    .transform((text, ctx) => (text === '*' ? text : canonicalSpec(text, ctx)))
+    .default('*'),
   /** Model ids (case-insensitive), or "*" for any. */
   models: z.array(z.string().min(1)).min(1, 'list at least one model id, or "*"').default(['*']),
   /** OpenAI-compatible base URLs; requests are spread over them. */

@@ -9,7 +9,7 @@ export interface RecordedRequest {
 }
 
 /** How the mock answers chat completions; tests switch it to provoke failures. */
-export type MockMode = 'ok' | 'status-500' | 'status-400' | 'garbage' | 'die-mid-stream';
+export type MockMode = 'ok' | 'status-500' | 'status-400' | 'garbage' | 'die-mid-stream' | 'hold';
 
 export interface MockUpstream {
   /** OpenAI base URL, e.g. http://127.0.0.1:PORT/v1 */
@@ -17,6 +17,8 @@ export interface MockUpstream {
   label: string;
   requests: RecordedRequest[];
   mode: MockMode;
+  /** Answers every call held in 'hold' mode. */
+  release(): void;
   close(): Promise<void>;
 }
 
@@ -48,8 +50,9 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown> |
   return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
 }
 
-function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse) {
+function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse, held: Array<() => void>) {
   const model = body?.model;
+  if (mock.mode === 'hold') return void held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(mock.label, model))));
   if (mock.mode === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('engine exploded');
   if (mock.mode === 'status-400') {
     return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'context too long', type: 'BadRequestError', code: 400 } }));
@@ -61,17 +64,19 @@ function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefine
   const words = ['served-by:', mock.label];
   res.write(`data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null))}\n\n`);
   for (const word of words) res.write(`data: ${JSON.stringify(chunk(model, { content: word }, null))}\n\n`);
-  if (mock.mode === 'die-mid-stream') return void res.socket?.destroy();
+  // Dies only once what it wrote has left, so the gateway sees a stream cut mid-way.
+  if (mock.mode === 'die-mid-stream') return void res.write('', () => res.socket?.destroy());
   res.write(`data: ${JSON.stringify(chunk(model, {}, 'stop'))}\n\n`);
   res.end('data: [DONE]\n\n');
 }
 
 /** A real OpenAI-compatible HTTP server on 127.0.0.1 that records what it was sent. */
 export async function startMockUpstream(label: string): Promise<MockUpstream> {
+  const held: Array<() => void> = [];
   const server = createServer(async (req, res) => {
     const body = await readBody(req);
     mock.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-    if (req.method === 'POST' && req.url === '/v1/chat/completions') return answerChat(mock, body, res);
+    if (req.method === 'POST' && req.url === '/v1/chat/completions') return answerChat(mock, body, res, held);
     if (req.method === 'GET' && req.url === '/v1/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
   });
@@ -82,6 +87,7 @@ export async function startMockUpstream(label: string): Promise<MockUpstream> {
     label,
     requests: [],
     mode: 'ok',
+    release: () => held.splice(0).forEach((answer) => answer()),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
