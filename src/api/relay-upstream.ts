@@ -30,17 +30,26 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** An upstream 4xx is the caller's problem: keep its status and message, in our shape. */
-function relayClientError(reply: FastifyReply, status: number, text: string) {
+function upstreamMessage(text: string): string {
   const upstream = parseObject(text);
-  const inner = upstream?.error;
-  const message =
-    (inner && typeof inner === 'object' && typeof (inner as { message?: unknown }).message === 'string' && (inner as { message: string }).message) ||
-    (typeof upstream?.message === 'string' && upstream.message) ||
-    (typeof upstream?.detail === 'string' && upstream.detail) ||
-    snippet(text);
-  const error = inner && typeof inner === 'object' ? { type: 'invalid_request_error', param: null, code: null, ...inner, message } : { message, type: 'invalid_request_error', param: null, code: null };
-  return reply.code(status).send({ detail: message, error });
+  const inner = upstream?.error as { message?: unknown } | undefined;
+  for (const candidate of [inner?.message, upstream?.message, upstream?.detail]) {
+    if (typeof candidate === 'string' && candidate) return candidate;
+  }
+  return snippet(text);
+}
+
+/**
+ * An upstream 4xx is the caller's problem: keep its status and message, in our shape.
+ * 401/403 are the exception: the upstream refused the gateway's own credentials, which
+ * the caller cannot fix, so they become a 502 that points at api_key_env.
+ */
+function relayClientError(reply: FastifyReply, status: number, text: string, endpoint: string) {
+  const message = upstreamMessage(text);
+  if (status === 401 || status === 403) {
+    throw new GatewayError('upstream_error', `Upstream ${endpoint} refused the gateway's credentials (${status}: ${message}). Check the pool's api_key_env.`);
+  }
+  return reply.code(status).send({ detail: message, error: { message, type: 'invalid_request_error', param: null, code: 'upstream_rejected' } });
 }
 
 /**
@@ -60,7 +69,7 @@ export async function relayUpstream(reply: FastifyReply, response: Dispatcher.Re
       .send(Readable.from(stampEventStream(response.body, stamp, describeFailure), { objectMode: false }));
   }
   const text = await readText(response, endpoint);
-  if (status >= 400 && status < 500) return relayClientError(reply, status, text);
+  if (status >= 400 && status < 500) return relayClientError(reply, status, text, endpoint);
   if (status < 200 || status >= 300) {
     throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status}: ${snippet(text)}`);
   }

@@ -54,6 +54,6 @@ export async function* stampEventStream(
     const rest = carry + decoder.end();
     if (rest) yield (rest.startsWith('data:') ? stampDataLine(rest, stamp) : rest) + '\n\n';
   } catch (error) {
-    yield `${carry ? '\n' : ''}\ndata: ${JSON.stringify(describeFailure(error))}\n\n`;
+    yield `${carry ? '\n\n' : ''}data: ${JSON.stringify(describeFailure(error))}\n\n`;
   }
 }

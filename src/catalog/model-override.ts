@@ -3,8 +3,9 @@ import { parseGpuSpec, type GpuSpec } from '../gpu/gpu-spec.js';
 import type { ModelFacts } from './model-facts.js';
 
 /**
- * One entry of the config's `models` map. Keys are snake_case because they come straight
- * from the YAML file. An explicit GPU list is the operator's decision: it replaces the
+ * One entry of the config's `models` map. GPU keys are snake_case because they come
+ * straight from the YAML file; `facts` arrive converted to the catalog's own shape. An
+ * explicit GPU list is the operator's decision: it replaces the
  * computed list and is not checked against the allow-list or the memory estimate.
  */
 export interface ModelOverride {

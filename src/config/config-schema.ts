@@ -36,18 +36,32 @@ const poolSchema = z.strictObject({
   kind: z.literal('upstream').default('upstream'),
 });
 
-const modelFactsSchema = z.strictObject({
-  totalParamsB: z.number().positive(),
-  activeParamsB: z.number().positive(),
-  layers: z.number().int().positive(),
-  hiddenSize: z.number().int().positive(),
-  attentionHeads: z.number().int().positive(),
-  kvHeads: z.number().int().positive(),
-  headDim: z.number().int().positive(),
-  maxContext: z.number().int().positive(),
-  weightDtype: z.enum(['bf16', 'fp16', 'fp8', 'mxfp4']),
-  checkpointGb: z.number().positive().optional(),
-});
+/** Written snake_case like every config key; handed to the catalog in its own camelCase. */
+const modelFactsSchema = z
+  .strictObject({
+    total_params_b: z.number().positive(),
+    active_params_b: z.number().positive().optional(),
+    layers: z.number().int().positive(),
+    hidden_size: z.number().int().positive(),
+    attention_heads: z.number().int().positive(),
+    kv_heads: z.number().int().positive(),
+    head_dim: z.number().int().positive(),
+    max_context: z.number().int().positive(),
+    weight_dtype: z.enum(['bf16', 'fp16', 'fp8', 'mxfp4']).default('bf16'),
+    checkpoint_gb: z.number().positive().optional(),
+  })
+  .transform((f) => ({
+    totalParamsB: f.total_params_b,
+    activeParamsB: f.active_params_b ?? f.total_params_b,
+    layers: f.layers,
+    hiddenSize: f.hidden_size,
+    attentionHeads: f.attention_heads,
+    kvHeads: f.kv_heads,
+    headDim: f.head_dim,
+    maxContext: f.max_context,
+    weightDtype: f.weight_dtype,
+    ...(f.checkpoint_gb !== undefined && { checkpointGb: f.checkpoint_gb }),
+  }));
 
 const modelSchema = z.strictObject({
   inference_gpus: z.array(gpuSpec).optional(),

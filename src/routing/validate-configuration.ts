@@ -25,7 +25,8 @@ function priced(spec: GpuSpec): string {
   return `${spec.canonical} ($${specPricePerHour(spec).toFixed(2)}/h)`;
 }
 
-function suggestAllowed(allowed: readonly GpuSpec[], task: TaskType): string[] {
+function suggestAllowed(model: CatalogModel, allowed: readonly GpuSpec[], task: TaskType): string[] {
+  if (allowed.length === 0 && !model.facts) return [`${model.id} has no size facts: add models."${model.id}".facts or ${task}_gpus to the config.`];
   if (allowed.length === 0) return [`No GPU this gateway allows fits this model for ${task}; add a larger spec to gpus.allowed in the config.`];
   const cheapest = allowed.slice(0, SUGGESTED).map(priced).join(', ');
   return [`Use ${allowed[0]?.canonical}, the cheapest GPU allowed for ${task}. Cheapest options: ${cheapest}.`];
@@ -67,15 +68,15 @@ export function validateConfiguration(catalog: ModelCatalog, request: Validation
   const base = { model: request.model, task_type: task };
 
   let spec: GpuSpec | undefined;
-  if (request.gpu === undefined) {
+  if (request.gpu === undefined || request.gpu === '') {
     spec = allowed[0];
     if (!spec) {
-      return { ...base, valid: false, errors: [`No GPU this gateway allows can run ${model.id} for ${task}.`], suggestions: suggestAllowed(allowed, task), gpu: null, memory: { required_gb: null, available_gb: null } };
+      return { ...base, valid: false, errors: [`No GPU this gateway allows can run ${model.id} for ${task}.`], suggestions: suggestAllowed(model, allowed, task), gpu: null, memory: { required_gb: null, available_gb: null } };
     }
   } else {
     const parsed = parseGpuSpec(request.gpu);
     if (!parsed.ok) {
-      return { ...base, valid: false, errors: [parsed.error.message], suggestions: suggestAllowed(allowed, task), gpu: request.gpu, memory: { required_gb: null, available_gb: null } };
+      return { ...base, valid: false, errors: [parsed.error.message], suggestions: suggestAllowed(model, allowed, task), gpu: request.gpu, memory: { required_gb: null, available_gb: null } };
     }
     spec = parsed.spec;
   }
@@ -89,7 +90,7 @@ export function validateConfiguration(catalog: ModelCatalog, request: Validation
     ...base,
     valid,
     errors,
-    suggestions: valid ? [] : suggestAllowed(allowed, task),
+    suggestions: valid ? [] : suggestAllowed(model, allowed, task),
     gpu: spec.canonical,
     memory: { required_gb: fit.requiredGb ?? null, available_gb: fit.availableGb },
   };

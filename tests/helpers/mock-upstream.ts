@@ -9,7 +9,7 @@ export interface RecordedRequest {
 }
 
 /** How the mock answers chat completions; tests switch it to provoke failures. */
-export type MockMode = 'ok' | 'status-500' | 'status-400' | 'garbage' | 'die-mid-stream' | 'hold';
+export type MockMode = 'ok' | 'status-500' | 'status-400' | 'status-401' | 'garbage' | 'die-mid-stream' | 'hold';
 
 export interface MockUpstream {
   /** OpenAI base URL, e.g. http://127.0.0.1:PORT/v1 */
@@ -57,6 +57,7 @@ function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefine
   if (mock.mode === 'status-400') {
     return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'context too long', type: 'BadRequestError', code: 400 } }));
   }
+  if (mock.mode === 'status-401') return void res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":{"message":"bad token"}}');
   if (mock.mode === 'garbage') return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>not json');
   if (body?.stream !== true) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(mock.label, model)));
 

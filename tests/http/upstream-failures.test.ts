@@ -20,6 +20,7 @@ describe('upstream failures', () => {
   const cases: Array<[MockUpstream['mode'], number, string, RegExp]> = [
     ['status-500', 502, 'upstream_error', /answered 500: engine exploded/],
     ['garbage', 502, 'upstream_error', /not a JSON object: <html>not json/],
+    ['status-401', 502, 'upstream_error', /refused the gateway's credentials \(401: bad token\).*api_key_env/],
   ];
   for (const [mode, status, code, detail] of cases) {
     it(`answers ${status} ${code} with a detail when the upstream sends ${mode}`, async () => {
@@ -41,7 +42,7 @@ describe('upstream failures', () => {
     assert.equal(response.status, 400);
     const body = await response.json();
     assert.equal(body.detail, 'context too long');
-    assert.equal(body.error.message, 'context too long');
+    assert.deepEqual(body.error, { message: 'context too long', type: 'invalid_request_error', param: null, code: 'upstream_rejected' });
   });
 });
 
