@@ -4,7 +4,7 @@ import { buildApp } from './api/build-app.js';
 import { ModelCatalog } from './catalog/model-catalog.js';
 import type { Config } from './config/config-schema.js';
 import { buildAllowList } from './gpu/allow-list.js';
-import { PoolRegistry } from './pools/pool-registry.js';
+import { PoolManager } from './pools/pool-manager.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -20,7 +20,7 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     contextTokens: config.estimates.context_tokens,
     trainingMethod: config.estimates.training_method,
   });
-  const pools = new PoolRegistry(config, env);
+  const pools = new PoolManager(config, env);
   const app = await buildApp({ config, catalog, pools }, { logger });
   return {
     app,

@@ -1,10 +1,10 @@
 import type { ModelCatalog } from '../catalog/model-catalog.js';
 import type { Config } from '../config/config-schema.js';
-import type { PoolRegistry } from '../pools/pool-registry.js';
+import type { PoolManager } from '../pools/pool-manager.js';
 
 /** What the routes need, built once at start-up. */
 export interface GatewayContext {
   config: Readonly<Config>;
   catalog: ModelCatalog;
-  pools: PoolRegistry;
+  pools: PoolManager;
 }

@@ -21,20 +21,33 @@ const httpUrl = z
     message: 'must be an http:// or https:// base URL, e.g. "http://10.0.0.5:8000/v1"',
   });
 
-const poolSchema = z.strictObject({
-  /** A GPU spec, or "*" for any. */
-  gpu: z
-    .string()
-    .transform((text, ctx) => (text === '*' ? text : canonicalSpec(text, ctx)))
-    .default('*'),
-  /** Model ids (case-insensitive), or "*" for any. */
-  models: z.array(z.string().min(1)).min(1, 'list at least one model id, or "*"').default(['*']),
-  /** OpenAI-compatible base URLs; requests are spread over them. */
-  endpoints: z.array(httpUrl).min(1, 'list at least one OpenAI-compatible base URL, e.g. "http://10.0.0.5:8000/v1"'),
-  /** Name of an environment variable whose value is sent upstream as a Bearer token. */
-  api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. UPSTREAM_KEY').optional(),
-  kind: z.literal('upstream').default('upstream'),
-});
+const poolSchema = z
+  .strictObject({
+    /**
+     * `upstream`: OpenAI-compatible endpoints someone else runs. `local`: the gateway
+     * spawns one `gpuroute worker` per (model, gpu) and forwards to it.
+     */
+    kind: z.enum(['upstream', 'local']).default('upstream'),
+    /** A GPU spec, or "*" for any. */
+    gpu: z
+      .string()
+      .transform((text, ctx) => (text === '*' ? text : canonicalSpec(text, ctx)))
+      .default('*'),
+    /** Model ids (case-insensitive), or "*" for any. */
+    models: z.array(z.string().min(1)).min(1, 'list at least one model id, or "*"').default(['*']),
+    /** OpenAI-compatible base URLs; requests are spread over them. Upstream pools only. */
+    endpoints: z.array(httpUrl).min(1, 'list at least one OpenAI-compatible base URL, e.g. "http://10.0.0.5:8000/v1"').optional(),
+    /** Name of an environment variable whose value is sent upstream as a Bearer token. */
+    api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. UPSTREAM_KEY').optional(),
+  })
+  .superRefine((pool, ctx) => {
+    if (pool.kind === 'upstream' && !pool.endpoints) {
+      ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'an upstream pool needs endpoints: ["http://HOST:PORT/v1"] (or set kind: local to run workers here)' });
+    }
+    if (pool.kind === 'local' && (pool.endpoints || pool.api_key_env)) {
+      ctx.addIssue({ code: 'custom', path: [pool.endpoints ? 'endpoints' : 'api_key_env'], message: 'a local pool starts its own workers: remove endpoints and api_key_env, or set kind: upstream' });
+    }
+  });
 
 /** Written snake_case like every config key; handed to the catalog in its own camelCase. */
 const modelFactsSchema = z
@@ -64,6 +77,8 @@ const modelFactsSchema = z
   }));
 
 const modelSchema = z.strictObject({
+  /** GGUF weights for local workers; beats `<workers.models_dir>/<id>.gguf`. */
+  gguf: z.string().min(1).optional(),
   inference_gpus: z.array(gpuSpec).optional(),
   training_gpus: z.array(gpuSpec).optional(),
   default_gpu: gpuSpec.optional(),
@@ -103,8 +118,27 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   models: z.record(z.string().min(1), modelSchema).default({}),
-  /** First match wins. */
-  pools: z.array(poolSchema).default([]),
+  workers: z
+    .strictObject({
+      /** Where `<model id>.gguf` files are looked up, and the generated test model is kept. */
+      models_dir: z.string().min(1).default('./models'),
+      /** @default 2 live worker processes; an idle one is evicted (least recently used) to start another. */
+      max_live: z.number().int().positive().default(2),
+      /** llama.cpp threads per worker; 1 generates fastest on a 2-core machine. */
+      threads: z.number().int().positive().default(1),
+      context_tokens: z.number().int().min(64).default(2048),
+    })
+    .prefault({}),
+  warmup: z
+    .strictObject({
+      /** @default 10 min without a call before a warm pool goes cold (its worker stops). */
+      idle_ttl_ms: z.number().int().positive().default(600_000),
+      /** @default 120 s for a pool to become warm, for warm-ups and for calls to a cold pool. */
+      timeout_ms: z.number().int().positive().default(120_000),
+    })
+    .prefault({}),
+  /** First match wins. Default: local workers for every catalog model on every allowed GPU. */
+  pools: z.array(poolSchema).default([{ kind: 'local', gpu: '*', models: ['*'] }]),
 });
 
 export type Config = z.infer<typeof configSchema>;

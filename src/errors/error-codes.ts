@@ -16,7 +16,9 @@ export const ERROR_CODES = {
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   upstream_rejected: { status: 400, type: 'invalid_request_error' },
   upstream_error: { status: 502, type: 'api_error' },
+  warmup_failed: { status: 502, type: 'api_error' },
   no_pool: { status: 503, type: 'api_error' },
+  workers_busy: { status: 503, type: 'api_error' },
   upstream_timeout: { status: 504, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;

@@ -11,6 +11,8 @@ export interface EndpointOptions {
 export interface UpstreamRequest {
   /** Path below the endpoint's base URL, e.g. `/chat/completions`. */
   path: string;
+  /** Take `path` from the origin instead (`/health` lives at the root of vLLM and llama.cpp servers). */
+  fromOrigin?: boolean;
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
@@ -51,7 +53,7 @@ export class Endpoint {
     let response: Dispatcher.ResponseData;
     try {
       response = await this.pool.request({
-        path: this.basePath + req.path,
+        path: req.fromOrigin ? req.path : this.basePath + req.path,
         method: req.method,
         headers: this.authorization ? { ...req.headers, authorization: this.authorization } : req.headers,
         body: req.body ?? null,

@@ -16,6 +16,23 @@ beforeEach(() => {
 const PREFIXES = ['', '/v1', '/api', '/api/v1'];
 
 describe('POST chat/completions routes each call to the GPU it names', () => {
+  // First, while no pool of the model has served anything yet.
+  it('uses the model default, the cheapest allowed GPU, when nothing is asked and nothing is warm', async () => {
+    const response = await post(`${fleet.url}/v1/chat/completions`, CHAT);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers.get('x-selected-gpu'), 'L4');
+    assert.deepEqual(fleet.reached(), ['L4']);
+  });
+
+  it('prefers a warm pool of the model over its cold default when nothing is asked', async () => {
+    const other = { ...CHAT, model: 'Qwen/Qwen3-1.7B' };
+    await post(`${fleet.url}/v1/chat/completions`, other, { 'X-GPU-Preference': 'A100' });
+    fleet.mocks.A100!.requests.length = 0;
+    const response = await post(`${fleet.url}/v1/chat/completions`, other);
+    assert.equal(response.headers.get('x-selected-gpu'), 'A100');
+    assert.deepEqual(fleet.reached(), ['A100']);
+  });
+
   for (const gpu of ['L40S', 'A100', 'H100:2']) {
     it(`sends X-GPU-Preference: ${gpu} to the ${gpu} pool and says so`, async () => {
       const response = await post(`${fleet.url}/v1/chat/completions`, CHAT, { 'X-GPU-Preference': gpu });
@@ -33,13 +50,6 @@ describe('POST chat/completions routes each call to the GPU it names', () => {
     assert.equal(response.status, 200);
     assert.equal((await response.json()).system_fingerprint.selected_gpu, 'H100:2');
     assert.deepEqual(fleet.reached(), ['H100:2']);
-  });
-
-  it('uses the model default, the cheapest allowed GPU, when nothing is asked', async () => {
-    const response = await post(`${fleet.url}/v1/chat/completions`, CHAT);
-    assert.equal(response.status, 200);
-    assert.equal(response.headers.get('x-selected-gpu'), 'L4');
-    assert.deepEqual(fleet.reached(), ['L4']);
   });
 
   for (const prefix of PREFIXES) {

@@ -22,18 +22,18 @@ pools:
 `;
 
 describe('loading the config', () => {
-  it('runs on a laptop with no file: 127.0.0.1:8000, 10 MB bodies, CORS *', () => {
+  it('runs on a laptop with no file: 127.0.0.1:8000, 10 MB bodies, CORS *, local workers for every model', () => {
     const config = loadConfig({ env: {} });
     assert.deepEqual(config.listen, { host: '127.0.0.1', port: 8000 });
     assert.equal(config.limits.body_bytes, 10 * 1024 * 1024);
     assert.equal(config.cors.origins, '*');
-    assert.deepEqual(config.pools, []);
+    assert.deepEqual(config.pools, [{ kind: 'local', gpu: '*', models: ['*'] }]);
   });
 
   it('accepts the documented shape exactly', () => {
     const config = loadConfig({ file: configFile(ISSUE_SHAPE), env: {} });
     assert.deepEqual(config.auth.api_keys, ['sk-test-key']);
-    assert.deepEqual(config.pools[0], { gpu: 'L40S', models: ['*'], endpoints: ['http://10.0.0.5:8000/v1'], api_key_env: 'UPSTREAM_KEY', kind: 'upstream' });
+    assert.deepEqual(config.pools[0], { kind: 'upstream', gpu: 'L40S', models: ['*'], endpoints: ['http://10.0.0.5:8000/v1'], api_key_env: 'UPSTREAM_KEY' });
   });
 
   it('reads the file from GPUROUTE_CONFIG', () => {

@@ -5,6 +5,7 @@ import { selectGpu } from '../../routing/select-gpu.js';
 import { parseChatRequest } from '../chat-request.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { relayUpstream } from '../relay-upstream.js';
+import type { Pool } from '../../pools/pool.js';
 
 /** Fields the gateway reads and the upstream must not see. */
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
@@ -29,30 +30,41 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
   return controller.signal;
 }
 
+/** The pool for (model, gpu), or a 503 that names what is missing and how to add it. */
+export function findPool(ctx: GatewayContext, model: string, aliases: readonly string[], gpu: string): Pool {
+  const pool = ctx.pools.find({ model, aliases, gpu });
+  if (pool) return pool;
+  const served = ctx.pools.gpusFor(aliases);
+  throw new GatewayError(
+    'no_pool',
+    `No pool serves ${model} on ${gpu}. ${served.length ? `Pools serve it on: ${served.join(', ')}.` : 'No pool serves this model at all.'} Add a pools: entry with gpu: "${gpu}" and models: ["${model}"] (or "*") to the config, or choose another GPU.`,
+  );
+}
+
 export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContext) {
   app.post('/chat/completions', async (request, reply) => {
     const body = parseChatRequest(request.body);
     const model = resolveModel(ctx.catalog, body.model);
-    const { spec } = selectGpu(ctx.catalog, model, { body: body.gpu_preference, header: headerValue(request, 'x-gpu-preference') });
+    const { spec } = selectGpu(ctx.catalog, model, {
+      body: body.gpu_preference,
+      header: headerValue(request, 'x-gpu-preference'),
+      warm: ctx.pools.warmGpus(model.id),
+    });
     const gpu = spec.canonical;
     reply.header('x-selected-gpu', gpu);
 
-    const modelIds = [body.model, model.id];
-    const pool = ctx.pools.find({ modelIds, gpu });
-    if (!pool) {
-      const served = ctx.pools.gpusFor(modelIds);
-      throw new GatewayError(
-        'no_pool',
-        `No pool serves ${model.id} on ${gpu}. ${served.length ? `Pools serve it on: ${served.join(', ')}.` : 'No pool serves this model at all.'} Add a pools: entry with gpu: "${gpu}" and models: ["${model.id}"] (or "*") to the config, or choose another GPU.`,
-      );
-    }
-    const { endpoint, response } = await pool.group.send({
+    const pool = findPool(ctx, model.id, [body.model, model.id], gpu);
+    const end = pool.begin();
+    reply.raw.once('close', end);
+    const group = await ctx.pools.endpointsFor(pool);
+    const { endpoint, response } = await group.send({
       path: '/chat/completions',
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json' },
       body: upstreamBody(request.body as Record<string, unknown>),
       signal: abortOnDisconnect(reply),
     });
+    if (response.statusCode < 300) pool.noteServed();
     return relayUpstream(reply, response, endpoint.baseUrl, { model: body.model, gpu });
   });
 }

@@ -1,0 +1,92 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { LaunchedPool, PoolLauncher } from './pool-launcher.js';
+import type { ResolvedWeights } from './resolve-weights.js';
+
+/** What a worker tells its parent over IPC (see src/worker/worker-command.ts). */
+export type WorkerMessage =
+  | { type: 'listening'; port: number }
+  | { type: 'ready'; port: number; device: string }
+  | { type: 'failed'; error: string };
+
+export interface LocalWorkerSettings {
+  threads: number;
+  contextTokens: number;
+  timeoutMs: number;
+}
+
+const TAIL_LINES = 20;
+const STOP_GRACE_MS = 5_000;
+// The CLI beside this module, .ts under tsx and .js once built; the child gets the same
+// loader flags (process.execArgv) as the gateway.
+const CLI = fileURLToPath(new URL(`../cli${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
+
+function tail(lines: string[], chunk: Buffer): void {
+  lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+  lines.splice(0, Math.max(0, lines.length - TAIL_LINES));
+}
+
+/**
+ * Starts `gpuroute worker` as a child process per pool. Every model loads in a child
+ * because a malformed GGUF can abort the whole process (exit 134): it must not take the
+ * gateway with it.
+ */
+export class LocalWorkerLauncher implements PoolLauncher {
+  readonly kind = 'local';
+  readonly device = 'cpu';
+  readonly weights: string;
+  readonly #weights: ResolvedWeights;
+  readonly #settings: LocalWorkerSettings;
+  readonly #label: string;
+
+  constructor(weights: ResolvedWeights, settings: LocalWorkerSettings, label: string) {
+    this.weights = weights.label;
+    this.#weights = weights;
+    this.#settings = settings;
+    this.#label = label;
+  }
+
+  async launch(signal: AbortSignal): Promise<LaunchedPool> {
+    const args = ['worker', '--model', this.#weights.path, '--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens), '--label', this.#label];
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const output: string[] = [];
+    child.stdout?.on('data', (chunk: Buffer) => tail(output, chunk));
+    child.stderr?.on('data', (chunk: Buffer) => tail(output, chunk));
+    const exited = once(child, 'exit').then(([code, sig]) => `worker exited (${sig ?? `code ${code}`})${output.length ? `: ${output.slice(-5).join(' | ')}` : ''}`);
+
+    try {
+      const ready = await this.#awaitReady(child, exited, signal);
+      const group = new EndpointGroup([`http://127.0.0.1:${ready.port}/v1`], { connectTimeoutMs: 2_000, timeoutMs: this.#settings.timeoutMs });
+      return { group, device: ready.device, exited, stop: () => stopChild(child, group) };
+    } catch (error) {
+      await stopChild(child);
+      throw error;
+    }
+  }
+
+  #awaitReady(child: ChildProcess, exited: Promise<string>, signal: AbortSignal): Promise<{ port: number; device: string }> {
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      void exited.then((reason) => reject(new Error(reason)));
+      child.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') resolve({ port: message.port, device: message.device });
+        if (message.type === 'failed') reject(new Error(`worker could not load ${this.#weights.path}: ${message.error}`));
+      });
+    });
+  }
+}
+
+async function stopChild(child: ChildProcess, group?: EndpointGroup): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(timer);
+  }
+  await group?.close();
+}

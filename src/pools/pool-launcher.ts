@@ -1,0 +1,23 @@
+import type { EndpointGroup } from '../upstream/endpoint-group.js';
+
+/** A pool that is serving: where to send calls, and how to stop it. */
+export interface LaunchedPool {
+  group: EndpointGroup;
+  device: string;
+  /** Resolves when the endpoint dies on its own (a worker process exiting). */
+  exited: Promise<string>;
+  stop(): Promise<void>;
+}
+
+/**
+ * How a pool kind becomes warm. Local pools spawn a worker; upstream pools probe an
+ * endpoint someone else runs. Either way the result is an endpoint group: one data path.
+ */
+export interface PoolLauncher {
+  readonly kind: 'local' | 'upstream';
+  /** What the status reports before the pool has ever started. */
+  readonly device: string;
+  readonly weights: string;
+  /** Must give up (reject) when `signal` aborts. */
+  launch(signal: AbortSignal): Promise<LaunchedPool>;
+}
