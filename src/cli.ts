@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { serveCommand } from './commands/serve-command.js';
+import { workerCommand } from './commands/worker-command.js';
+import { parsePort } from './config/load-config.js';
 
 const USAGE = `Usage: gpuroute <command> [options]
 
@@ -9,8 +11,23 @@ Commands:
             --host HOST     listen address (default 127.0.0.1)
             --port N        listen port (default 8000; 0 picks a free one)
             --insecure      allow a non-loopback address without API keys
+  worker    Serve one GGUF as an OpenAI-compatible server (the gateway starts these).
+            --model FILE    GGUF weights (required)
+            --port N        listen port (default 0: a free one, reported to the parent)
+            --host HOST     listen address (default 127.0.0.1)
+            --threads N     llama.cpp threads (default 1)
+            --context N     context tokens (default 2048)
+            --label TEXT    model name to report (default the file name)
+            --weights-label TEXT  what /health reports as weights (default the path)
+            --cpu           never use a GPU even if one is found
   help      Show this text.
 `;
+
+function positiveInt(text: string, flag: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number of at least 1, got "${text}"`);
+  return n;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -22,6 +39,33 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
       });
       return serveCommand(values);
+    }
+    case 'worker': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          model: { type: 'string' },
+          host: { type: 'string', default: '127.0.0.1' },
+          port: { type: 'string', default: '0' },
+          threads: { type: 'string', default: '1' },
+          context: { type: 'string', default: '2048' },
+          label: { type: 'string' },
+          'weights-label': { type: 'string' },
+          cpu: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      if (!values.model) throw new Error('worker needs --model FILE (a GGUF file)');
+      return workerCommand({
+        model: values.model,
+        host: values.host,
+        port: parsePort(values.port, '--port'),
+        threads: positiveInt(values.threads, '--threads'),
+        context: positiveInt(values.context, '--context'),
+        label: values.label ?? values.model,
+        weightsLabel: values['weights-label'] ?? values.model,
+        gpu: values.cpu ? false : 'auto',
+      });
     }
     case undefined:
     case 'help':

@@ -8,6 +8,8 @@ import { PoolManager } from './pools/pool-manager.js';
 
 export interface Gateway {
   app: FastifyInstance;
+  catalog: ModelCatalog;
+  pools: PoolManager;
   /** Stops accepting requests, then closes every upstream pool. */
   close(): Promise<void>;
 }
@@ -24,6 +26,8 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
   const app = await buildApp({ config, catalog, pools }, { logger });
   return {
     app,
+    catalog,
+    pools,
     async close() {
       await app.close();
       await pools.close();

@@ -4,14 +4,15 @@ import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { createAuthHook } from './auth-hook.js';
 import { corsOptions } from './cors-options.js';
-import { errorBody, toGatewayError } from './error-body.js';
+import { errorBody, installErrorHandling } from '../http/error-body.js';
 import type { GatewayContext } from './gateway-context.js';
 import { requestId } from './request-id.js';
-import { OPENAI_PREFIXES, SERVICE_PREFIXES } from './route-prefixes.js';
+import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
 import { registerCapabilities } from './routes/capabilities.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
 import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
+import { registerWarmup } from './routes/warmup.js';
 
 const HEALTH_PATHS = new Set(OPENAI_PREFIXES.map((prefix) => `${prefix}/health`));
 
@@ -43,13 +44,7 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   });
   app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
 
-  app.setErrorHandler((error, request, reply) => {
-    const gatewayError = toGatewayError(error, bodyLimit);
-    // Upstream failures are operational events; only our own faults need a stack.
-    if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
-    else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code }, gatewayError.message);
-    return reply.code(gatewayError.status).send(errorBody(gatewayError));
-  });
+  installErrorHandling(app, bodyLimit);
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. The routes are listed in docs/api.md; OpenAI clients use base URL http://HOST:PORT/v1.`);
     return reply.code(error.status).send(errorBody(error));
@@ -67,6 +62,9 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   }
   for (const prefix of SERVICE_PREFIXES) {
     await app.register(async (scope) => registerCapabilities(scope, ctx), { prefix });
+  }
+  for (const prefix of WARMUP_PREFIXES) {
+    await app.register(async (scope) => registerWarmup(scope, ctx), { prefix });
   }
   return app;
 }

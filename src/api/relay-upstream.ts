@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toUpstreamError } from '../upstream/upstream-failure.js';
-import { errorBody } from './error-body.js';
+import { errorBody } from '../http/error-body.js';
 import { stampCompletion, stampEventStream, type Stamp } from './shape-response.js';
 
 const SNIPPET = 300;

@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { ErrorBody } from './error-body.js';
+import type { ErrorBody } from '../http/error-body.js';
 
 /** What every response of a routed call carries (issue 2 §6). */
 export interface Stamp {

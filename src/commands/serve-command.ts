@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, parsePort } from '../config/load-config.js';
 import { createGateway } from '../gateway.js';
+import { prepareLocalPools } from './prepare-local-pools.js';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -33,6 +34,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     logger.warn({ host }, 'no API keys configured: every caller that can reach this address is served (set GPUROUTE_API_KEYS or auth.api_keys)');
   }
   const gateway = await createGateway(config, logger);
+  await prepareLocalPools(gateway, config, logger);
   const address = await gateway.app.listen({ host, port });
   logger.info({ url: address }, 'gpuroute listening');
 

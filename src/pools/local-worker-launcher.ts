@@ -50,7 +50,11 @@ export class LocalWorkerLauncher implements PoolLauncher {
   }
 
   async launch(signal: AbortSignal): Promise<LaunchedPool> {
-    const args = ['worker', '--model', this.#weights.path, '--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens), '--label', this.#label];
+    const args = [
+      'worker',
+      ...['--model', this.#weights.path, '--weights-label', this.#weights.label, '--label', this.#label],
+      ...['--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens)],
+    ];
     const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     const output: string[] = [];
     child.stdout?.on('data', (chunk: Buffer) => tail(output, chunk));

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import type { Config } from '../config/config-schema.js';
+import { TEST_MODEL_FILE_NAME } from '../worker/test-model/make-test-model.js';
 
-/** The generated GGUF every local pool falls back to, inside the models directory. */
-export const TEST_MODEL_FILE = 'gpuroute-test-model.gguf';
+/** What status and /health report for the generated GGUF every local pool falls back to. */
 export const TEST_MODEL_LABEL = 'test-model';
 
 export interface ResolvedWeights {
@@ -13,7 +13,7 @@ export interface ResolvedWeights {
 }
 
 export function testModelPath(modelsDir: string): string {
-  return resolve(modelsDir, TEST_MODEL_FILE);
+  return resolve(modelsDir, TEST_MODEL_FILE_NAME);
 }
 
 function inside(dir: string, path: string): boolean {

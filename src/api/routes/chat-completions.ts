@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError } from '../../errors/gateway-error.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
-import { parseChatRequest } from '../chat-request.js';
+import { parseChatRequest } from '../../openai/chat-request.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { relayUpstream } from '../relay-upstream.js';
-import type { Pool } from '../../pools/pool.js';
+import { findPool } from '../find-pool.js';
 
 /** Fields the gateway reads and the upstream must not see. */
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
@@ -28,17 +27,6 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
     if (!reply.raw.writableFinished) controller.abort();
   });
   return controller.signal;
-}
-
-/** The pool for (model, gpu), or a 503 that names what is missing and how to add it. */
-export function findPool(ctx: GatewayContext, model: string, aliases: readonly string[], gpu: string): Pool {
-  const pool = ctx.pools.find({ model, aliases, gpu });
-  if (pool) return pool;
-  const served = ctx.pools.gpusFor(aliases);
-  throw new GatewayError(
-    'no_pool',
-    `No pool serves ${model} on ${gpu}. ${served.length ? `Pools serve it on: ${served.join(', ')}.` : 'No pool serves this model at all.'} Add a pools: entry with gpu: "${gpu}" and models: ["${model}"] (or "*") to the config, or choose another GPU.`,
-  );
 }
 
 export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContext) {

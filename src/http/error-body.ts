@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 
 /**
@@ -37,4 +38,17 @@ export function toGatewayError(error: unknown, bodyLimit: number): GatewayError 
   }
   if (statusCode >= 400 && statusCode < 500) return new GatewayError('invalid_request', message || 'The request is malformed.');
   return new GatewayError('internal_error', 'The gateway failed while handling this request; it has been logged. Retry, and report it if it persists.');
+}
+
+/**
+ * Every error a server of ours sends has the shape above. Upstream failures are
+ * operational events and logged as warnings; only our own faults need a stack.
+ */
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+  app.setErrorHandler((error, request, reply) => {
+    const gatewayError = toGatewayError(error, bodyLimit);
+    if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
+    else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code }, gatewayError.message);
+    return reply.code(gatewayError.status).send(errorBody(gatewayError));
+  });
 }

@@ -1,0 +1,35 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { testModelPath } from '../../src/pools/resolve-weights.js';
+import { ensureTestModel } from '../../src/worker/test-model/make-test-model.js';
+
+/** A models_dir holding the generated test model, made once and shared by the test files. */
+export async function modelsDirWithTestModel(): Promise<string> {
+  const dir = join(tmpdir(), 'gpuroute-test-models');
+  await ensureTestModel(testModelPath(dir));
+  return dir;
+}
+
+/** Worker processes that are children of `parent` (the in-process gateway), by pid. */
+export async function workerPids(parent = process.pid): Promise<number[]> {
+  const { execFileSync } = await import('node:child_process');
+  let out = '';
+  try {
+    out = execFileSync('ps', ['-o', 'pid=,args=', '--ppid', String(parent)], { encoding: 'utf8' });
+  } catch {
+    return []; // ps exits 1 when there are no children
+  }
+  return out
+    .split('\n')
+    .filter((line) => / worker --model /.test(line))
+    .map((line) => Number(line.trim().split(/\s+/)[0]));
+}
+
+/** Polls `check` until it returns true; fails after `timeoutMs`. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
