@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
+import { chatCommand } from './commands/chat-command.js';
 import { serveCommand } from './commands/serve-command.js';
+import { validateCommand } from './commands/validate-command.js';
+import { warmupCommand } from './commands/warmup-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { parsePort } from './config/load-config.js';
 
@@ -20,8 +23,23 @@ Commands:
             --label TEXT    model name to report (default the file name)
             --weights-label TEXT  what /health reports as weights (default the path)
             --cpu           never use a GPU even if one is found
+  warmup MODEL [--gpu X] [--wait] [--timeout S]
+            Warm a model on a GPU; --wait shows its state until warmed (exit 1 if it fails).
+  chat MODEL "prompt" [--gpu X] [--stream] [--max-tokens N]
+            Send one chat message and print the answer.
+  validate MODEL [--gpu X] [--task inference|training]
+            Would MODEL run on X? Exit 0 if valid, 1 if not.
+            Client commands take --url (or GPUROUTE_URL, default http://127.0.0.1:8000)
+            and --api-key (or GPUROUTE_API_KEY).
   help      Show this text.
 `;
+
+const CLIENT_OPTIONS = { url: { type: 'string' }, 'api-key': { type: 'string' }, gpu: { type: 'string' } } as const;
+
+function positionals(values: string[], names: string[], command: string): string[] {
+  if (values.length !== names.length) throw new Error(`${command} takes ${names.join(' ')}; got ${values.length} argument(s). See gpuroute help.`);
+  return values;
+}
 
 function positiveInt(text: string, flag: string): number {
   const n = Number(text);
@@ -66,6 +84,23 @@ async function main(argv: string[]): Promise<number> {
         weightsLabel: values['weights-label'] ?? values.model,
         gpu: values.cpu ? false : 'auto',
       });
+    }
+    case 'warmup': {
+      const { values, positionals: args } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...CLIENT_OPTIONS, wait: { type: 'boolean', default: false }, timeout: { type: 'string', default: '300' } } });
+      const [model] = positionals(args, ['MODEL'], 'warmup');
+      return warmupCommand({ model: model!, gpu: values.gpu, wait: values.wait, timeoutMs: positiveInt(values.timeout, '--timeout') * 1000, url: values.url, apiKey: values['api-key'] });
+    }
+    case 'chat': {
+      const { values, positionals: args } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...CLIENT_OPTIONS, stream: { type: 'boolean', default: false }, 'max-tokens': { type: 'string' } } });
+      const [model, prompt] = positionals(args, ['MODEL', '"prompt"'], 'chat');
+      const maxTokens = values['max-tokens'] === undefined ? undefined : positiveInt(values['max-tokens'], '--max-tokens');
+      return chatCommand({ model: model!, prompt: prompt!, gpu: values.gpu, stream: values.stream, maxTokens, url: values.url, apiKey: values['api-key'] });
+    }
+    case 'validate': {
+      const { values, positionals: args } = parseArgs({ args: rest, allowPositionals: true, strict: true, options: { ...CLIENT_OPTIONS, task: { type: 'string', default: 'inference' } } });
+      const [model] = positionals(args, ['MODEL'], 'validate');
+      if (values.task !== 'inference' && values.task !== 'training') throw new Error(`--task must be inference or training, got "${values.task}"`);
+      return validateCommand({ model: model!, gpu: values.gpu, task: values.task, url: values.url, apiKey: values['api-key'] });
     }
     case undefined:
     case 'help':

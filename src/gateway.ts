@@ -23,6 +23,7 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     trainingMethod: config.estimates.training_method,
   });
   const pools = new PoolManager(config, env);
+  listConfiguredPools(config, catalog, pools);
   const app = await buildApp({ config, catalog, pools }, { logger });
   return {
     app,
@@ -33,4 +34,18 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
       await pools.close();
     },
   };
+}
+
+/**
+ * Pools that config names exactly (one GPU, listed models) exist from the start, so
+ * GET warmup/status lists them while still cold; wildcard entries add pools on first use.
+ */
+function listConfiguredPools(config: Readonly<Config>, catalog: ModelCatalog, pools: PoolManager): void {
+  for (const entry of config.pools) {
+    if (entry.gpu === '*') continue;
+    for (const id of entry.models) {
+      const model = id === '*' ? undefined : catalog.resolve(id);
+      if (model?.inferenceGpus.some((s) => s.canonical === entry.gpu)) pools.find({ model: model.id, aliases: [id, model.id], gpu: entry.gpu });
+    }
+  }
 }

@@ -5,6 +5,7 @@ import { GatewayError } from '../errors/gateway-error.js';
 import { createAuthHook } from './auth-hook.js';
 import { corsOptions } from './cors-options.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
+import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
 import { requestId } from './request-id.js';
 import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
@@ -44,6 +45,7 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   });
   app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
 
+  acceptEmptyJsonBodies(app);
   installErrorHandling(app, bodyLimit);
   app.setNotFoundHandler((request, reply) => {
     const error = new GatewayError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. The routes are listed in docs/api.md; OpenAI clients use base URL http://HOST:PORT/v1.`);

@@ -52,3 +52,4 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     return reply.code(gatewayError.status).send(errorBody(gatewayError));
   });
 }
+

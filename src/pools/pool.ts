@@ -132,7 +132,8 @@ export class Pool {
       });
       return launched;
     } catch (error) {
-      const reason = controller.signal.aborted ? String((controller.signal.reason as Error).message) : (error as Error).message;
+      // Launchers reject with the abort reason, or with what they saw going wrong.
+      const reason = (error as Error).message;
       this.#fail(reason);
       throw new GatewayError('warmup_failed', `${this.model} on ${this.gpu} did not become warm: ${reason}`);
     } finally {

@@ -2,6 +2,7 @@ import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import { installErrorHandling } from '../http/error-body.js';
+import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { chatChunk, chatCompletion, newCompletionIdentity, sseEvent, usage } from '../openai/chat-completion.js';
 import { parseChatRequest, type ChatRequest } from '../openai/chat-request.js';
 import { toChatHistory } from './chat-history.js';
@@ -65,6 +66,7 @@ function streamGeneration(reply: FastifyReply, engine: LlamaEngine, body: ChatRe
 export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }) });
   app.removeContentTypeParser('text/plain');
+  acceptEmptyJsonBodies(app);
   installErrorHandling(app, BODY_LIMIT);
 
   const health = async () => ({ status: info.state, model: info.label, weights: info.weights, device: info.engine?.device ?? null, ...(info.error && { error: info.error }) });

@@ -35,3 +35,19 @@ describe("the spec's Python contract tests, against a started gateway", () => {
     assert.deepEqual(reached, ['L40S', 'A100', 'H100:2']);
   });
 });
+
+describe("the spec's test B, against the embedded default (no config file)", () => {
+  let serving: ServingProcess;
+  before(async () => {
+    serving = await startServing(process.execPath, [BIN, 'serve', '--port', '0'], { GPUROUTE_API_KEYS: '', GPUROUTE_CONFIG: '' });
+  });
+  after(() => serving?.stop());
+
+  it('test B (warm-up on L40S) reaches "warmed" under pytest', async () => {
+    const result = await runCommand(PYTHON, ['-m', 'pytest', '-q', 'tests/contract/test_warmup_gpu.py'], { LEARNING_V2_BASE_URL: serving.url }, 180_000);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.match(result.stdout, /\b1 passed\b/);
+    const status = await (await fetch(`${serving.url}/warmup/status/Qwen/Qwen3-0.6B`, { headers: { 'X-GPU-Preference': 'L40S' } })).json();
+    assert.deepEqual([status.status, status.gpu, status.device, status.weights], ['warmed', 'L40S', 'cpu', 'test-model']);
+  });
+});

@@ -17,6 +17,8 @@ export interface MockUpstream {
   label: string;
   requests: RecordedRequest[];
   mode: MockMode;
+  /** What GET /health (at the origin, as vLLM serves it) answers. */
+  healthStatus: number;
   /** Answers every call held in 'hold' mode. */
   release(): void;
   close(): Promise<void>;
@@ -78,7 +80,7 @@ export async function startMockUpstream(label: string): Promise<MockUpstream> {
     const body = await readBody(req);
     mock.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
     if (req.method === 'POST' && req.url === '/v1/chat/completions') return answerChat(mock, body, res, held);
-    if (req.method === 'GET' && req.url === '/v1/health') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+    if (req.method === 'GET' && req.url === '/health') return void res.writeHead(mock.healthStatus, { 'content-type': 'application/json' }).end('{}');
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -88,6 +90,7 @@ export async function startMockUpstream(label: string): Promise<MockUpstream> {
     label,
     requests: [],
     mode: 'ok',
+    healthStatus: 200,
     release: () => held.splice(0).forEach((answer) => answer()),
     close: () =>
       new Promise<void>((resolve) => {

@@ -35,17 +35,17 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
 }
 
 /**
- * Starts a command that serves the gateway and waits for its "gpuroute listening" log
- * line, which carries the URL (use --port 0 for an ephemeral port).
+ * Starts a command that serves HTTP and waits for its `ready` log line ("gpuroute
+ * listening" by default), which carries the URL (use --port 0 for an ephemeral port).
  */
-export async function startServing(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): Promise<ServingProcess> {
+export async function startServing(command: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000, ready = 'gpuroute listening'): Promise<ServingProcess> {
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no "gpuroute listening" line within ${timeoutMs} ms:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`no "${ready}" line within ${timeoutMs} ms:\n${out}`)), timeoutMs);
     const onData = (data: Buffer) => {
       out += data;
-      const match = /"url":"(http:\/\/[^"]+)","msg":"gpuroute listening"/.exec(out);
+      const match = new RegExp(`"url":"(http://[^"]+)"[^\n]*"msg":"${ready}"`).exec(out);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

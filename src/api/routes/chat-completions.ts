@@ -5,14 +5,11 @@ import { parseChatRequest } from '../../openai/chat-request.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { relayUpstream } from '../relay-upstream.js';
 import { findPool } from '../find-pool.js';
+import { headerValue } from '../header-value.js';
 
 /** Fields the gateway reads and the upstream must not see. */
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
 
-export function headerValue(request: FastifyRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(', ') : value;
-}
 
 function upstreamBody(raw: Record<string, unknown>): string {
   const forward: Record<string, unknown> = { ...raw };

@@ -6,7 +6,7 @@ import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
 import { findPool } from '../find-pool.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { headerValue } from './chat-completions.js';
+import { headerValue } from '../header-value.js';
 
 interface WarmupQuery {
   gpu?: unknown;
