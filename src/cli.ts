@@ -5,6 +5,8 @@ import { validateCommand } from './commands/validate-command.js';
 import { warmupCommand } from './commands/warmup-command.js';
 import { workerCommand } from './commands/worker-command.js';
 import { parsePort } from './config/load-config.js';
+import { testModelPath } from './pools/resolve-weights.js';
+import { ensureTestModel, makeTestModel } from './worker/test-model/make-test-model.js';
 
 const USAGE = `Usage: gpuroute <command> [options]
 
@@ -31,6 +33,9 @@ Commands:
             Would MODEL run on X? Exit 0 if valid, 1 if not.
             Client commands take --url (or GPUROUTE_URL, default http://127.0.0.1:8000)
             and --api-key (or GPUROUTE_API_KEY).
+  make-test-model [--out FILE] [--force]
+            Write the generated GGUF test model (default ./models/gpuroute-test-model-v1.gguf);
+            serve does this by itself when a local pool needs it.
   help      Show this text.
 `;
 
@@ -101,6 +106,13 @@ async function main(argv: string[]): Promise<number> {
       const [model] = positionals(args, ['MODEL'], 'validate');
       if (values.task !== 'inference' && values.task !== 'training') throw new Error(`--task must be inference or training, got "${values.task}"`);
       return validateCommand({ model: model!, gpu: values.gpu, task: values.task, url: values.url, apiKey: values['api-key'] });
+    }
+    case 'make-test-model': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string', default: testModelPath('./models') }, force: { type: 'boolean', default: false } } });
+      if (values.force) await makeTestModel(values.out);
+      const { created } = values.force ? { created: true } : await ensureTestModel(values.out);
+      process.stdout.write(`${created ? 'wrote' : 'kept existing'} ${values.out}\n`);
+      return 0;
     }
     case undefined:
     case 'help':

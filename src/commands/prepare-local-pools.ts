@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import type { Gateway } from '../gateway.js';
-import { resolveWeights, TEST_MODEL_LABEL, testModelPath } from '../pools/resolve-weights.js';
+import { TEST_MODEL_LABEL, testModelPath } from '../pools/resolve-weights.js';
 import { ensureTestModel } from '../worker/test-model/make-test-model.js';
 
 /**
@@ -13,14 +13,11 @@ export async function prepareLocalPools(gateway: Gateway, config: Readonly<Confi
   const path = testModelPath(config.workers.models_dir);
   const { created } = await ensureTestModel(path);
   if (created) logger.info({ path }, 'generated the test model');
-  const onTestModel = gateway.catalog
-    .list()
-    .map((m) => m.id)
-    .filter((id) => resolveWeights(id, config).label === TEST_MODEL_LABEL);
-  if (onTestModel.length) {
+  const onTestModel = gateway.pools.localWeights(gateway.catalog.list().map((m) => m.id))[TEST_MODEL_LABEL] ?? 0;
+  if (onTestModel) {
     logger.warn(
-      { weights: TEST_MODEL_LABEL, models: onTestModel.length, path },
-      `local pools of ${onTestModel.length} models have no GGUF weights and will run the generated test model (weights: "test-model"): put <model id>.gguf under ${config.workers.models_dir} or set models.<id>.gguf`,
+      { weights: TEST_MODEL_LABEL, models: onTestModel, path },
+      `local pools of ${onTestModel} models have no GGUF weights and will run the generated test model (weights: "test-model"): put <model id>.gguf under ${config.workers.models_dir} or set models.<id>.gguf`,
     );
   }
 }

@@ -110,6 +110,20 @@ export class PoolManager {
     return pool.warm();
   }
 
+  /**
+   * Which weights local pools of these models would load, as label → number of models:
+   * `{"test-model": 24}` on a fresh checkout. Empty without local pools.
+   */
+  localWeights(models: readonly string[]): Record<string, number> {
+    const summary: Record<string, number> = {};
+    if (!this.hasLocalPools) return summary;
+    for (const model of models) {
+      const { label } = resolveWeights(model, this.#config);
+      summary[label] = (summary[label] ?? 0) + 1;
+    }
+    return summary;
+  }
+
   statuses(): PoolStatus[] {
     return [...this.#pools.values()].map((p) => p.status());
   }

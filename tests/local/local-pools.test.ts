@@ -58,6 +58,12 @@ describe('local pools run real llama.cpp workers on the generated test model', (
     assert.equal(chunks.map((c) => c.choices[0]?.delta.content ?? '').join(''), plain.choices[0].message.content);
   });
 
+  it('says on /health that every local pool runs the test model, and how many pools are warm', async () => {
+    const health = await (await fetch(`${gw.url}/health`)).json();
+    assert.deepEqual(health.weights, { 'test-model': health.models });
+    assert.ok(health.pools.warmed >= 1);
+  });
+
   it('reports the device truthfully and the weights as the test model', async () => {
     const body = await status(gw.url, 'L40S');
     assert.deepEqual([body.status, body.device, body.weights], ['warmed', 'cpu', 'test-model']);
