@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
 import { runCli } from '../helpers/spawn-cli.js';
-import { modelsDirWithTestModel } from '../helpers/test-model.js';
+import { modelsDirWithTestModel, truncatedModel } from '../helpers/test-model.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 
@@ -13,8 +10,7 @@ describe('the client commands against a running gateway', () => {
   let gw: RunningGateway;
   let env: NodeJS.ProcessEnv;
   before(async () => {
-    const broken = join(mkdtempSync(join(tmpdir(), 'gpuroute-cli-bad-')), 'broken.gguf');
-    writeFileSync(broken, 'GGUF no');
+    const broken = await truncatedModel();
     gw = await startGateway({
       auth: { api_keys: ['sk-cli-client'] },
       workers: { models_dir: await modelsDirWithTestModel() },

@@ -33,3 +33,15 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * A GGUF cut short: llama.cpp refuses it at once ("Failed to load model"). Random bytes
+ * after a GGUF magic are worse for a test: the header's counts can send the loader into
+ * gigabyte allocations for minutes.
+ */
+export async function truncatedModel(): Promise<string> {
+  const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
+  const path = join(mkdtempSync(join(tmpdir(), 'gpuroute-truncated-')), 'truncated.gguf');
+  writeFileSync(path, readFileSync(testModelPath(await modelsDirWithTestModel())).subarray(0, 4096));
+  return path;
+}

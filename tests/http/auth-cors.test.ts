@@ -43,6 +43,9 @@ describe('auth', () => {
       assert.equal((await fetch(`${fleet.url}${path}`)).status, 401, path);
     }
     assert.equal((await post(`${fleet.url}/v1/capabilities/validate`, { model: 'Qwen/Qwen3-0.6B' })).status, 401);
+    assert.equal((await fetch(`${fleet.url}/warmup/Qwen/Qwen3-0.6B`, { method: 'POST', headers: { 'X-GPU-Preference': 'H100:9' } })).status, 401);
+    assert.equal((await fetch(`${fleet.url}/api/warmup/status/Qwen/Qwen3-0.6B`)).status, 401);
+    assert.equal((await fetch(`${fleet.url}/api/v1/warmup/status`)).status, 401);
     assert.equal((await fetch(`${fleet.url}/health`)).status, 200);
     assert.equal((await fetch(`${fleet.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).status, 200);
   });

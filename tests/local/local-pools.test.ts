@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
 import { readEvents } from '../helpers/fleet.js';
-import { eventually, modelsDirWithTestModel, workerPids } from '../helpers/test-model.js';
+import { eventually, modelsDirWithTestModel, truncatedModel, workerPids } from '../helpers/test-model.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 
@@ -119,10 +119,8 @@ describe('idle pools go cold', () => {
 
 describe('weights that will not load', () => {
   it('leaves the pool failed with the error, and a 502 for a call that waited', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'gpuroute-bad-weights-'));
-    const bad = join(dir, 'broken.gguf');
-    writeFileSync(bad, 'GGUF this is not a model');
-    const gw = await startGateway({ models: { [MODEL]: { gguf: bad } }, workers: { models_dir: dir }, pools: [{ kind: 'local' }] });
+    const bad = await truncatedModel();
+    const gw = await startGateway({ models: { [MODEL]: { gguf: bad } }, warmup: { timeout_ms: 30_000 }, pools: [{ kind: 'local' }] });
     try {
       const response = await post(`${gw.url}/v1/chat/completions`, PROMPT, { 'X-GPU-Preference': 'L4' });
       assert.equal(response.status, 502);
