@@ -3,7 +3,7 @@ import type { FastifyCorsOptions } from '@fastify/cors';
 /** Headers a browser client may always send: the spec's `allow_headers=["*", "X-GPU-Preference"]`. */
 export const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-GPU-Preference', 'X-API-Key', 'X-Request-Id'];
 /** Headers a browser client may read from our responses. */
-export const EXPOSED_HEADERS = ['X-Selected-GPU', 'X-Request-Id'];
+export const EXPOSED_HEADERS = ['X-Selected-GPU', 'X-Request-Id', 'X-Gateway-Overhead-Ms'];
 
 /**
  * Requested headers are allowed as well as ours, because SDKs add their own
@@ -18,10 +18,13 @@ export function corsOptions(origins: '*' | readonly string[]): FastifyCorsOption
     methods: ['GET', 'POST', 'OPTIONS'],
     maxAge: 600,
   };
+  const everyday = { ...base, allowedHeaders: ALLOWED_HEADERS };
   return {
     delegator: (request, callback) => {
       const requested = request.headers['access-control-request-headers'];
-      const extra = typeof requested === 'string' ? requested.split(',').map((h) => h.trim()).filter(Boolean) : [];
+      // Only preflights ask for headers; every other request reuses one options object.
+      if (typeof requested !== 'string') return callback(null, everyday);
+      const extra = requested.split(',').map((h) => h.trim()).filter(Boolean);
       callback(null, { ...base, allowedHeaders: [...new Set([...ALLOWED_HEADERS, ...extra])] });
     },
   };

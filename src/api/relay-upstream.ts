@@ -4,7 +4,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toUpstreamError } from '../upstream/upstream-failure.js';
 import { errorBody } from '../http/error-body.js';
-import { stampCompletion, stampEventStream, type Stamp } from './shape-response.js';
+import { stampEventStream, stampJson, type Stamp } from './shape-response.js';
 
 const SNIPPET = 300;
 
@@ -56,11 +56,30 @@ function relayClientError(reply: FastifyReply, status: number, text: string, end
  * Sends the upstream's answer to the client: JSON stamped with the selected GPU and the
  * requested model, SSE stamped chunk by chunk, upstream 5xx or garbage as a 502.
  */
-export async function relayUpstream(reply: FastifyReply, response: Dispatcher.ResponseData, endpoint: string, stamp: Stamp) {
+export interface UpstreamAnswer {
+  response: Dispatcher.ResponseData;
+  endpoint: string;
+  /** performance.now() when the gateway began waiting on the pool (a cold start counts as waiting). */
+  waitStartedAt: number;
+}
+
+/**
+ * Gateway overhead = time so far minus time spent waiting on the upstream (issue 4 §4),
+ * as a response header until /metrics exists. For streams it covers the gateway's work up
+ * to the first byte.
+ */
+function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
+  const overhead = reply.elapsedTime - (performance.now() - waitStartedAt);
+  reply.header('x-gateway-overhead-ms', Math.max(0, overhead).toFixed(3));
+}
+
+export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer, stamp: Stamp) {
+  const { response, endpoint } = answer;
   const status = response.statusCode;
   const contentType = String(response.headers['content-type'] ?? '');
   if (status >= 200 && status < 300 && contentType.includes('text/event-stream')) {
     const describeFailure = (error: unknown) => errorBody(toUpstreamError(error, endpoint));
+    markOverhead(reply, answer.waitStartedAt);
     return reply
       .code(status)
       .header('content-type', 'text/event-stream; charset=utf-8')
@@ -69,13 +88,14 @@ export async function relayUpstream(reply: FastifyReply, response: Dispatcher.Re
       .send(Readable.from(stampEventStream(response.body, stamp, describeFailure), { objectMode: false }));
   }
   const text = await readText(response, endpoint);
+  markOverhead(reply, answer.waitStartedAt);
   if (status >= 400 && status < 500) return relayClientError(reply, status, text, endpoint);
   if (status < 200 || status >= 300) {
     throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status}: ${snippet(text)}`);
   }
-  const completion = parseObject(text);
-  if (!completion) {
+  const stamped = stampJson(text, stamp);
+  if (stamped === undefined) {
     throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status} with a body that is not a JSON object: ${snippet(text)}`);
   }
-  return reply.code(status).send(stampCompletion(completion, stamp));
+  return reply.code(status).type('application/json; charset=utf-8').send(stamped);
 }

@@ -1,5 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { ErrorBody } from '../http/error-body.js';
+import { rewriteTopLevel } from './stamp-json.js';
 
 /** What every response of a routed call carries (issue 2 §6). */
 export interface Stamp {
@@ -7,24 +8,26 @@ export interface Stamp {
   model: string;
   /** Canonical GPU spec. */
   gpu: string;
+  /** The two members, serialised once per call and spliced into every body and chunk. */
+  members: string;
 }
 
-export function stampCompletion(completion: Record<string, unknown>, stamp: Stamp): Record<string, unknown> {
-  completion.model = stamp.model;
-  completion.system_fingerprint = { selected_gpu: stamp.gpu };
-  return completion;
+const STAMPED_KEYS: ReadonlySet<string> = new Set(['model', 'system_fingerprint']);
+
+export function createStamp(model: string, gpu: string): Stamp {
+  return { model, gpu, members: `"model":${JSON.stringify(model)},"system_fingerprint":${JSON.stringify({ selected_gpu: gpu })}` };
+}
+
+/** The JSON object text with `model` and `system_fingerprint` set; undefined if it is not one object. */
+export function stampJson(text: string, stamp: Stamp): string | undefined {
+  return rewriteTopLevel(text, STAMPED_KEYS, stamp.members);
 }
 
 function stampDataLine(line: string, stamp: Stamp): string {
-  const payload = line.slice(5).trim();
-  if (!payload.startsWith('{')) return line;
-  try {
-    const chunk = JSON.parse(payload) as unknown;
-    if (!chunk || typeof chunk !== 'object' || Array.isArray(chunk)) return line;
-    return `data: ${JSON.stringify(stampCompletion(chunk as Record<string, unknown>, stamp))}`;
-  } catch {
-    return line;
-  }
+  const payload = line.slice(5).trimStart();
+  if (payload.charCodeAt(0) !== 0x7b) return line;
+  const stamped = stampJson(payload, stamp);
+  return stamped === undefined ? line : `data: ${stamped}`;
 }
 
 /**

@@ -1,14 +1,24 @@
 import type { FastifyInstance } from 'fastify';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The JSON body exactly as received, so it can be forwarded without re-serialising. */
+    rawBody?: string;
+  }
+}
+
 /**
- * JSON bodies as Fastify parses them (prototype-poisoning safe), except that an empty
- * body is no body: `curl -X POST -H 'Content-Type: application/json' …/warmup/M` is common.
+ * JSON bodies as Fastify parses them (prototype-poisoning safe), keeping the raw text
+ * on `request.rawBody`. An empty body is no body: `curl -X POST -H 'Content-Type:
+ * application/json' …/warmup/M` is common.
  */
 export function acceptEmptyJsonBodies(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') done(null, undefined);
-    else parseJson(request, String(body), done);
+    const text = String(body);
+    if (text === '') return done(null, undefined);
+    request.rawBody = text;
+    parseJson(request, text, done);
   });
 }

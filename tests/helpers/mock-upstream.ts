@@ -6,6 +6,8 @@ export interface RecordedRequest {
   url: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown> | undefined;
+  /** The body text exactly as received. */
+  raw: string;
 }
 
 /** How the mock answers chat completions; tests switch it to provoke failures. */
@@ -45,11 +47,11 @@ function chunk(model: unknown, delta: Record<string, unknown>, finish: string | 
   return { id: 'chatcmpl-mock', object: 'chat.completion.chunk', created: 1_700_000_000, model, system_fingerprint: null, choices: [{ index: 0, delta, finish_reason: finish }] };
 }
 
-async function readBody(req: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+async function readBody(req: IncomingMessage): Promise<{ raw: string; body: Record<string, unknown> | undefined }> {
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
-  const text = Buffer.concat(parts).toString('utf8');
-  return text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+  const raw = Buffer.concat(parts).toString('utf8');
+  return { raw, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined };
 }
 
 function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse, held: Array<() => void>) {
@@ -77,8 +79,8 @@ function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefine
 export async function startMockUpstream(label: string): Promise<MockUpstream> {
   const held: Array<() => void> = [];
   const server = createServer(async (req, res) => {
-    const body = await readBody(req);
-    mock.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+    const { raw, body } = await readBody(req);
+    mock.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, raw });
     if (req.method === 'POST' && req.url === '/v1/chat/completions') return answerChat(mock, body, res, held);
     if (req.method === 'GET' && req.url === '/health') return void res.writeHead(mock.healthStatus, { 'content-type': 'application/json' }).end('{}');
     res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');

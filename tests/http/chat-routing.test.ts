@@ -74,6 +74,29 @@ describe('POST chat/completions routes each call to the GPU it names', () => {
     assert.deepEqual(seen, { ...CHAT, ...extra });
   });
 
+  it('forwards a body without gateway-only fields byte for byte', async () => {
+    const text = '{ "messages" : [{"role":"user","content":"h\\u00e9 ✓"}],\n  "model":"Qwen/Qwen3-0.6B", "n": 1.0 }';
+    const response = await post(`${fleet.url}/v1/chat/completions`, text, { 'X-GPU-Preference': 'L40S' });
+    assert.equal(response.status, 200);
+    assert.equal(fleet.mocks.L40S!.requests[0]!.raw, text);
+  });
+
+  it('reports its own overhead, which excludes the time spent waiting on the upstream', async () => {
+    const mock = fleet.mocks.L40S!;
+    mock.mode = 'hold';
+    const started = performance.now();
+    const pending = post(`${fleet.url}/v1/chat/completions`, CHAT, { 'X-GPU-Preference': 'L40S' });
+    while (mock.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 300));
+    mock.mode = 'ok';
+    mock.release();
+    const response = await pending;
+    const total = performance.now() - started;
+    const overhead = Number(response.headers.get('x-gateway-overhead-ms'));
+    assert.ok(total >= 300);
+    assert.ok(overhead >= 0 && overhead < 300, `overhead ${overhead} ms of ${total} ms`);
+  });
+
   it('does not forward the caller\'s gateway key to the upstream', async () => {
     await post(`${fleet.url}/v1/chat/completions`, CHAT, { authorization: 'Bearer caller-secret', 'X-GPU-Preference': 'L40S' });
     assert.equal(fleet.mocks.L40S!.requests[0]!.headers.authorization, undefined);

@@ -4,6 +4,7 @@ import { selectGpu } from '../../routing/select-gpu.js';
 import { parseChatRequest } from '../../openai/chat-request.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { relayUpstream } from '../relay-upstream.js';
+import { createStamp } from '../shape-response.js';
 import { findPool } from '../find-pool.js';
 import { headerValue } from '../header-value.js';
 
@@ -11,8 +12,11 @@ import { headerValue } from '../header-value.js';
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
 
 
-function upstreamBody(raw: Record<string, unknown>): string {
-  const forward: Record<string, unknown> = { ...raw };
+/** The body as the client sent it; re-serialised only when a gateway-only field must go. */
+function upstreamBody(request: FastifyRequest): string {
+  const parsed = request.body as Record<string, unknown>;
+  if (request.rawBody !== undefined && !GATEWAY_ONLY_FIELDS.some((field) => Object.hasOwn(parsed, field))) return request.rawBody;
+  const forward: Record<string, unknown> = { ...parsed };
   for (const field of GATEWAY_ONLY_FIELDS) delete forward[field];
   return JSON.stringify(forward);
 }
@@ -41,15 +45,16 @@ export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContex
     const pool = findPool(ctx, model.id, [body.model, model.id], gpu);
     const end = pool.begin();
     reply.raw.once('close', end);
+    const waitStartedAt = performance.now();
     const group = await ctx.pools.endpointsFor(pool);
     const { endpoint, response } = await group.send({
       path: '/chat/completions',
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json' },
-      body: upstreamBody(request.body as Record<string, unknown>),
+      body: upstreamBody(request),
       signal: abortOnDisconnect(reply),
     });
     if (response.statusCode < 300) pool.noteServed();
-    return relayUpstream(reply, response, endpoint.baseUrl, { model: body.model, gpu });
+    return relayUpstream(reply, { response, endpoint: endpoint.baseUrl, waitStartedAt }, createStamp(body.model, gpu));
   });
 }

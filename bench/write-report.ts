@@ -1,0 +1,91 @@
+export type TargetName = 'direct' | 'gpuroute' | 'portkey';
+type PerTarget = Record<TargetName, number>;
+
+export interface Results {
+  machine: string;
+  settings: { rounds: number; seconds: number; connections: number; rate: number; streams: number };
+  throughput: PerTarget;
+  throughputErrors: PerTarget;
+  cannonLatency: { p50: PerTarget; p99: PerTarget };
+  latency: { p50: PerTarget; p99: PerTarget };
+  ttfb: PerTarget;
+  ttlb: PerTarget;
+  held: Record<TargetName, { held: number; completed: number; failed: number; rssMb: number }>;
+  rssIdleMb: number;
+  rssAfterLoadMb: number;
+}
+
+interface Check {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+/** The issue's targets (issue 4 §2), as ratios and differences measured in one run. */
+export function checks(r: Results): Check[] {
+  const vsPortkey = r.throughput.gpuroute / r.throughput.portkey;
+  const vsDirect = r.throughput.gpuroute / r.throughput.direct;
+  const p99Added = r.latency.p99.gpuroute - r.latency.p99.direct;
+  const p50Added = r.latency.p50.gpuroute - r.latency.p50.direct;
+  const ttfbAdded = r.ttfb.gpuroute - r.ttfb.direct;
+  const rss = r.held.gpuroute.rssMb;
+  return [
+    { target: 'Throughput ≥ 10× Portkey', measured: `${f(vsPortkey, 1)}×`, pass: vsPortkey >= 10 },
+    { target: 'Throughput ≥ 40 % of direct', measured: `${f(vsDirect * 100, 0)} %`, pass: vsDirect >= 0.4 },
+    { target: `p99 added at ${r.settings.rate} req/s ≤ 1 ms`, measured: `${f(p99Added, 3)} ms`, pass: p99Added <= 1 },
+    { target: `p50 added at ${r.settings.rate} req/s ≤ 0.3 ms`, measured: `${f(p50Added, 3)} ms`, pass: p50Added <= 0.3 },
+    { target: 'Stream time to first byte added ≤ 1 ms', measured: `${f(ttfbAdded, 3)} ms`, pass: ttfbAdded <= 1 },
+    { target: `RSS ≤ 100 MB with ${r.settings.streams} open streams`, measured: `${f(rss, 1)} MB (${r.held.gpuroute.held} held, ${r.held.gpuroute.completed} completed)`, pass: rss <= 100 && r.held.gpuroute.completed === r.settings.streams },
+  ];
+}
+
+function row(label: string, values: PerTarget, digits: number, unit = ''): string {
+  return `| ${label} | ${f(values.direct, digits)}${unit} | ${f(values.gpuroute, digits)}${unit} | ${f(values.portkey, digits)}${unit} |`;
+}
+
+export function writeReport(r: Results): { markdown: string; summary: string } {
+  const list = checks(r);
+  const held = (n: TargetName) => `${r.held[n].held} held, ${r.held[n].completed} completed, RSS ${f(r.held[n].rssMb, 1)} MB`;
+  const markdown = `# Benchmarks
+
+Written by \`npm run bench\` (bench/run-bench.ts). Everything runs on 127.0.0.1: a fast
+OpenAI-compatible mock upstream in its own process; gpuroute (built, \`gpuroute serve\`) with one
+pool pointing at it; the Portkey AI gateway (\`@portkey-ai/gateway@1.15.2\`, \`--headless\`, custom
+host pointing at the mock); and the mock called directly, the physical limit. Load comes from
+separate processes: autocannon for throughput, and an open-loop client timing each request with
+\`process.hrtime\` for latency (autocannon's latency histogram has 1 ms resolution, too coarse for
+sub-millisecond targets; its figures are shown too). Every target gets the same body and
+${r.settings.connections} connections; rounds are interleaved (direct, gpuroute, portkey; repeat) and the
+table shows medians of ${r.settings.rounds} rounds of ${r.settings.seconds} s.
+
+Machine: ${r.machine}. The load generator, the gateway under test and the mock share its cores.
+
+![throughput and latency](benchmarks.png)
+
+## Targets
+
+| target | measured | met |
+|---|---|---|
+${list.map((c) => `| ${c.target} | ${c.measured} | ${c.pass ? 'yes' : '**no**'} |`).join('\n')}
+
+## Figures
+
+| scenario | direct | gpuroute | portkey |
+|---|---|---|---|
+${row('Throughput, req/s', r.throughput, 0)}
+${row('Failed requests in throughput runs', r.throughputErrors, 0)}
+${row(`p50 latency at ${r.settings.rate} req/s, ms (hrtime)`, r.latency.p50, 3)}
+${row(`p99 latency at ${r.settings.rate} req/s, ms (hrtime)`, r.latency.p99, 3)}
+${row(`p50 latency at ${r.settings.rate} req/s, ms (autocannon)`, r.cannonLatency.p50, 0)}
+${row(`p99 latency at ${r.settings.rate} req/s, ms (autocannon)`, r.cannonLatency.p99, 0)}
+${row('Stream: time to first byte, p50 ms', r.ttfb, 3)}
+${row('Stream: time to last byte, p50 ms', r.ttlb, 3)}
+| ${r.settings.streams} streams held open at once | ${held('direct')} (mock) | ${held('gpuroute')} | ${held('portkey')} |
+
+gpuroute RSS: ${f(r.rssIdleMb, 1)} MB idle after start, ${f(r.rssAfterLoadMb, 1)} MB after the throughput runs.
+`;
+  const summary = list.map((c) => `${c.pass ? 'PASS' : 'MISS'}  ${c.target}: ${c.measured}`).join('\n');
+  return { markdown, summary };
+}
