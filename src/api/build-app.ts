@@ -7,6 +7,8 @@ import { corsOptions } from './cors-options.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
+import { GatewayMetrics } from './gateway-metrics.js';
+import { observeRequests } from './observe-requests.js';
 import { requestId } from './request-id.js';
 import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
 import { registerCapabilities } from './routes/capabilities.js';
@@ -44,6 +46,10 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
+
+  const metrics = ctx.metrics ?? new GatewayMetrics(ctx.pools);
+  observeRequests(app, metrics);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   acceptEmptyJsonBodies(app);
   installErrorHandling(app, bodyLimit);

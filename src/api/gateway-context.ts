@@ -1,10 +1,13 @@
 import type { ModelCatalog } from '../catalog/model-catalog.js';
 import type { Config } from '../config/config-schema.js';
 import type { PoolManager } from '../pools/pool-manager.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
 
 /** What the routes need, built once at start-up. */
 export interface GatewayContext {
   config: Readonly<Config>;
   catalog: ModelCatalog;
   pools: PoolManager;
+  /** Built by the composition root so pool events can feed it; a fresh one otherwise. */
+  metrics?: GatewayMetrics;
 }

@@ -4,6 +4,7 @@ import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toUpstreamError } from '../upstream/upstream-failure.js';
 import { errorBody } from '../http/error-body.js';
+import './routed-reply.js';
 import { stampEventStream, stampJson, type Stamp } from './shape-response.js';
 
 const SNIPPET = 300;
@@ -46,6 +47,7 @@ function upstreamMessage(text: string): string {
  */
 function relayClientError(reply: FastifyReply, status: number, text: string, endpoint: string) {
   const message = upstreamMessage(text);
+  if (reply.routed) reply.routed.upstreamError = 'upstream_rejected';
   if (status === 401 || status === 403) {
     throw new GatewayError('upstream_error', `Upstream ${endpoint} refused the gateway's credentials (${status}: ${message}). Check the pool's api_key_env.`);
   }
@@ -69,8 +71,9 @@ export interface UpstreamAnswer {
  * to the first byte.
  */
 function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
-  const overhead = reply.elapsedTime - (performance.now() - waitStartedAt);
-  reply.header('x-gateway-overhead-ms', Math.max(0, overhead).toFixed(3));
+  const overhead = Math.max(0, reply.elapsedTime - (performance.now() - waitStartedAt));
+  if (reply.routed) reply.routed.overheadMs = overhead;
+  reply.header('x-gateway-overhead-ms', overhead.toFixed(3));
 }
 
 export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer, stamp: Stamp) {
@@ -78,14 +81,21 @@ export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer,
   const status = response.statusCode;
   const contentType = String(response.headers['content-type'] ?? '');
   if (status >= 200 && status < 300 && contentType.includes('text/event-stream')) {
-    const describeFailure = (error: unknown) => errorBody(toUpstreamError(error, endpoint));
+    const describeFailure = (error: unknown) => {
+      const failure = toUpstreamError(error, endpoint);
+      if (reply.routed) reply.routed.upstreamError = failure.code;
+      return errorBody(failure);
+    };
+    const onFirstChunk = () => {
+      if (reply.routed) reply.routed.firstByteMs = reply.elapsedTime;
+    };
     markOverhead(reply, answer.waitStartedAt);
     return reply
       .code(status)
       .header('content-type', 'text/event-stream; charset=utf-8')
       .header('cache-control', 'no-cache')
       .header('x-accel-buffering', 'no')
-      .send(Readable.from(stampEventStream(response.body, stamp, describeFailure), { objectMode: false }));
+      .send(Readable.from(stampEventStream(response.body, stamp, { describeFailure, onFirstChunk }), { objectMode: false }));
   }
   const text = await readText(response, endpoint);
   markOverhead(reply, answer.waitStartedAt);

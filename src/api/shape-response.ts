@@ -35,15 +35,21 @@ function stampDataLine(line: string, stamp: Stamp): string {
  * is complete, so nothing is held back. If the upstream fails mid-stream, the client
  * gets one terminal `data: {"error": …}` event and the stream ends.
  */
-export async function* stampEventStream(
-  source: AsyncIterable<Buffer>,
-  stamp: Stamp,
-  describeFailure: (error: unknown) => ErrorBody,
-): AsyncGenerator<string> {
+export interface StreamHooks {
+  describeFailure: (error: unknown) => ErrorBody;
+  onFirstChunk: () => void;
+}
+
+export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: Stamp, hooks: StreamHooks): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   try {
+    let first = true;
     for await (const chunk of source) {
+      if (first) {
+        first = false;
+        hooks.onFirstChunk();
+      }
       const text = carry + decoder.write(chunk);
       const end = text.lastIndexOf('\n');
       if (end === -1) {
@@ -57,6 +63,6 @@ export async function* stampEventStream(
     const rest = carry + decoder.end();
     if (rest) yield (rest.startsWith('data:') ? stampDataLine(rest, stamp) : rest) + '\n\n';
   } catch (error) {
-    yield `${carry ? '\n\n' : ''}data: ${JSON.stringify(describeFailure(error))}\n\n`;
+    yield `${carry ? '\n\n' : ''}data: ${JSON.stringify(hooks.describeFailure(error))}\n\n`;
   }
 }

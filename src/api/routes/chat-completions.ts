@@ -41,6 +41,7 @@ export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContex
     });
     const gpu = spec.canonical;
     reply.header('x-selected-gpu', gpu);
+    reply.routed = { model: model.id, gpu };
 
     const pool = findPool(ctx, model.id, [body.model, model.id], gpu);
     const end = pool.begin();

@@ -48,6 +48,7 @@ export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
   app.post('/warmup/*', async (request, reply) => {
     const { pool, requested } = poolOf(ctx, request);
     reply.header('x-selected-gpu', pool.gpu);
+    reply.routed = { model: pool.model, gpu: pool.gpu };
     const wait = ['true', '1'].includes(String((request.query as WarmupQuery).wait));
     const warming = ctx.pools.warm(pool);
     if (wait) await warming;

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/gateway-error.js';
+import type { GatewayMetrics } from './gateway-metrics.js';
+import './routed-reply.js';
+
+/** Failures that count against a pool rather than against the caller. */
+const POOL_FAILURES = new Set(['upstream_error', 'upstream_timeout', 'warmup_failed', 'workers_busy', 'no_pool']);
+
+/**
+ * One place that watches every response: Prometheus series, and one pino line per
+ * request with its id, route, model, selected GPU, status, total and overhead ms
+ * (issue 6 §3). pino writes asynchronously, so the line costs no blocking write.
+ */
+export function observeRequests(app: FastifyInstance, metrics: GatewayMetrics): void {
+  app.decorateReply('routed', null);
+  app.addHook('onError', async (_request, _reply, error) => {
+    if (error instanceof GatewayError && POOL_FAILURES.has(error.code)) metrics.upstreamErrors.inc({ kind: error.code });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const routed = reply.routed;
+    const model = routed?.model ?? 'none';
+    const gpu = routed?.gpu ?? 'none';
+    const status = reply.statusCode;
+    const totalMs = reply.elapsedTime;
+    metrics.requests.inc({ route, method: request.method, status, model, gpu });
+    metrics.latency.observe({ route, model, gpu }, totalMs / 1000);
+    if (routed?.overheadMs !== undefined) metrics.overhead.observe({ route }, routed.overheadMs / 1000);
+    if (routed?.firstByteMs !== undefined) metrics.firstByte.observe({ model, gpu }, routed.firstByteMs / 1000);
+    if (routed?.upstreamError) metrics.upstreamErrors.inc({ kind: routed.upstreamError });
+    request.log.info(
+      { route, method: request.method, model: routed?.model, gpu: routed?.gpu, status, total_ms: Number(totalMs.toFixed(3)), overhead_ms: routed?.overheadMs === undefined ? undefined : Number(routed.overheadMs.toFixed(3)) },
+      'request',
+    );
+  });
+}
