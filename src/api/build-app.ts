@@ -7,7 +7,10 @@ import { corsOptions } from './cors-options.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
+import swagger from '@fastify/swagger';
 import { GatewayMetrics } from './gateway-metrics.js';
+import { openApiOptions } from './openapi/openapi-options.js';
+import { ROUTE_SCHEMAS } from './openapi/schemas.js';
 import { observeRequests } from './observe-requests.js';
 import { requestId } from './request-id.js';
 import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
@@ -39,6 +42,13 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
 
+  // Route schemas document the API (OpenAPI); zod validates, so that messages name the
+  // field, and replies go out as built, so that upstream fields are never dropped.
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, openApiOptions);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
   // Every body is JSON; anything else is a 415 that says so, not a string to misread.
   app.removeContentTypeParser('text/plain');
   await app.register(cors, corsOptions(ctx.config.cors.origins));
@@ -49,7 +59,7 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
 
   const metrics = ctx.metrics ?? new GatewayMetrics(ctx.pools);
   observeRequests(app, metrics);
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get('/metrics', { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   acceptEmptyJsonBodies(app);
   installErrorHandling(app, bodyLimit);

@@ -1,3 +1,4 @@
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { estimateInference, estimateTraining, TRAINING_METHODS } from '../../catalog/memory-estimate.js';
@@ -62,9 +63,9 @@ function modelCatalog(ctx: GatewayContext) {
 export function registerCapabilities(app: FastifyInstance, ctx: GatewayContext) {
   const gpus = gpuCatalog(ctx);
   const models = { models: modelCatalog(ctx), estimates: ctx.config.estimates };
-  app.get('/v1/capabilities/gpus', async () => gpus);
-  app.get('/v1/capabilities/models', async () => models);
-  app.post('/v1/capabilities/validate', async (request) => {
+  app.get('/v1/capabilities/gpus', { schema: ROUTE_SCHEMAS.gpus }, async () => gpus);
+  app.get('/v1/capabilities/models', { schema: ROUTE_SCHEMAS.catalog }, async () => models);
+  app.post('/v1/capabilities/validate', { schema: ROUTE_SCHEMAS.validate }, async (request) => {
     if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
       throw new GatewayError('invalid_request', 'The request body must be a JSON object: {"model": "...", "gpu": "A100", "task_type": "inference"}.', 'body');
     }

@@ -1,3 +1,4 @@
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
@@ -31,7 +32,7 @@ function abortOnDisconnect(reply: FastifyReply): AbortSignal {
 }
 
 export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContext) {
-  app.post('/chat/completions', async (request, reply) => {
+  app.post('/chat/completions', { schema: ROUTE_SCHEMAS.chat }, async (request, reply) => {
     const body = parseChatRequest(request.body);
     const model = resolveModel(ctx.catalog, body.model);
     const { spec } = selectGpu(ctx.catalog, model, {

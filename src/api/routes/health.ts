@@ -1,3 +1,4 @@
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance } from 'fastify';
 import type { PoolState } from '../../pools/pool-status.js';
 import type { GatewayContext } from '../gateway-context.js';
@@ -11,7 +12,7 @@ export function registerHealth(app: FastifyInstance, ctx: GatewayContext) {
   const started = new Date().toISOString();
   const models = ctx.catalog.list().map((m) => m.id);
   const weights = ctx.pools.localWeights(models);
-  app.get('/health', async () => {
+  app.get('/health', { schema: ROUTE_SCHEMAS.health }, async () => {
     const pools: Record<PoolState, number> = { cold: 0, warming: 0, warmed: 0, failed: 0 };
     for (const status of ctx.pools.statuses()) pools[status.state]++;
     return { status: 'ok', started, models: models.length, weights, pools };

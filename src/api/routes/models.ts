@@ -1,3 +1,4 @@
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../gateway-context.js';
 
@@ -14,5 +15,5 @@ export function registerModels(app: FastifyInstance, ctx: GatewayContext) {
       owned_by: model.id.includes('/') ? model.id.slice(0, model.id.indexOf('/')) : 'gpuroute',
     })),
   };
-  app.get('/models', async () => list);
+  app.get('/models', { schema: ROUTE_SCHEMAS.models }, async () => list);
 }

@@ -1,3 +1,4 @@
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.js';
 import type { Pool } from '../../pools/pool.js';
@@ -45,7 +46,7 @@ function statusBody(status: PoolStatus, requested: string) {
 
 /** `POST warmup/{model_id}`, `GET warmup/status/{model_id}` and `GET warmup/status`. */
 export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
-  app.post('/warmup/*', async (request, reply) => {
+  app.post('/warmup/*', { schema: ROUTE_SCHEMAS.warmup }, async (request, reply) => {
     const { pool, requested } = poolOf(ctx, request);
     reply.header('x-selected-gpu', pool.gpu);
     reply.routed = { model: pool.model, gpu: pool.gpu };
@@ -56,11 +57,11 @@ export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
     return { status: pool.state === 'warmed' ? 'warmed' : 'warming', model: requested, gpu: pool.gpu, timestamp: seconds(Date.now()) };
   });
 
-  app.get('/warmup/status/*', async (request, reply) => {
+  app.get('/warmup/status/*', { schema: ROUTE_SCHEMAS.warmupStatus }, async (request, reply) => {
     const { pool, requested } = poolOf(ctx, request);
     reply.header('x-selected-gpu', pool.gpu);
     return statusBody(pool.status(), requested);
   });
 
-  app.get('/warmup/status', async () => ({ pools: ctx.pools.statuses().map((s) => statusBody(s, s.model)) }));
+  app.get('/warmup/status', { schema: ROUTE_SCHEMAS.warmupList }, async () => ({ pools: ctx.pools.statuses().map((s) => statusBody(s, s.model)) }));
 }
