@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
-import { installErrorHandling } from '../http/error-body.js';
+import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { chatChunk, chatCompletion, newCompletionIdentity, sseEvent, usage } from '../openai/chat-completion.js';
 import { parseChatRequest, type ChatRequest } from '../openai/chat-request.js';
@@ -68,6 +68,10 @@ export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance>
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBodies(app);
   installErrorHandling(app, BODY_LIMIT);
+  app.setNotFoundHandler((request, reply) => {
+    const error = new GatewayError('route_not_found', `No route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}. A worker serves POST /v1/chat/completions, GET /v1/models and GET /health.`);
+    return reply.code(error.status).send(errorBody(error));
+  });
 
   const health = async () => ({ status: info.state, model: info.label, weights: info.weights, device: info.engine?.device ?? null, ...(info.error && { error: info.error }) });
   app.get('/health', health);
@@ -77,7 +81,7 @@ export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance>
   app.post('/v1/chat/completions', async (request, reply) => {
     const body = parseChatRequest(request.body);
     const engine = info.engine;
-    if (!engine) throw new GatewayError('no_pool', `The worker is ${info.state}${info.error ? `: ${info.error}` : ''}; wait for GET /health to say "ready".`);
+    if (!engine) throw new GatewayError('not_ready', `The worker is ${info.state}${info.error ? `: ${info.error}` : ''}; wait for GET /health to say "ready".`);
     const generation = generationOf(body, abortOnDisconnect(reply));
     if (body.stream) return streamGeneration(reply, engine, body, generation);
     const result = await engine.generate(generation);

@@ -66,6 +66,12 @@ describe('gpuroute worker serves the generated model to any OpenAI client', () =
     assert.equal(usage?.completion_tokens, 10);
   });
 
+  it('answers an unknown route with a 404 in the error shape', async () => {
+    const response = await fetch(`${worker.url}/v1/nothing`);
+    assert.equal(response.status, 404);
+    assert.equal((await response.json()).error.code, 'route_not_found');
+  });
+
   it('answers a malformed request with a 400 naming the field', async () => {
     const response = await fetch(`${worker.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model":"tiny"}' });
     assert.equal(response.status, 400);
