@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
 import { chatCommand } from './commands/chat-command.js';
+import { proxyCommand } from './commands/proxy-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { warmupCommand } from './commands/warmup-command.js';
-import { workerCommand } from './commands/worker-command.js';
 import { parsePort } from './config/load-config.js';
 import { testModelPath } from './pools/resolve-weights.js';
 import { ensureTestModel, makeTestModel } from './worker/test-model/make-test-model.js';
@@ -16,13 +16,22 @@ Commands:
             --host HOST     listen address (default 127.0.0.1)
             --port N        listen port (default 8000; 0 picks a free one)
             --insecure      allow a non-loopback address without API keys
+  proxy     Edge proxy: forward every path under --prefix to a gateway, headers intact.
+            --target URL    the gateway, e.g. http://127.0.0.1:8000 (required)
+            --host HOST     listen address (default 127.0.0.1, or GPUROUTE_HOST)
+            --port N        listen port (default 8080, or PORT; 0 picks a free one)
+            --prefix PATH   paths to forward, kept as they are (default /api; / for all)
+            --cors-origins LIST   * (default, no credentials) or comma-separated origins
+            --timeout-ms N  wait for response headers and between body chunks (default 300000)
+            --connect-timeout-ms N  wait to connect to the target (default 5000)
+            --insecure      listen on a public address even if the target needs no key
   worker    Serve one GGUF as an OpenAI-compatible server (the gateway starts these).
             --model FILE    GGUF weights (required)
             --port N        listen port (default 0: a free one, reported to the parent)
             --host HOST     listen address (default 127.0.0.1)
             --threads N     llama.cpp threads (default 1)
             --context N     context tokens (default 2048)
-            --label TEXT    model name to report (default the file name)
+            --label TEXT    model name to report (default the --model path)
             --weights-label TEXT  what /health reports as weights (default the path)
             --cpu           never use a GPU even if one is found
   warmup MODEL [--gpu X] [--wait] [--timeout S]
@@ -63,6 +72,23 @@ async function main(argv: string[]): Promise<number> {
       });
       return serveCommand(values);
     }
+    case 'proxy': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          target: { type: 'string' },
+          host: { type: 'string' },
+          port: { type: 'string' },
+          prefix: { type: 'string' },
+          'cors-origins': { type: 'string' },
+          'timeout-ms': { type: 'string' },
+          'connect-timeout-ms': { type: 'string' },
+          insecure: { type: 'boolean', default: false },
+        },
+        strict: true,
+      });
+      return proxyCommand(values);
+    }
     case 'worker': {
       const { values } = parseArgs({
         args: rest,
@@ -79,6 +105,8 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
       });
       if (!values.model) throw new Error('worker needs --model FILE (a GGUF file)');
+      // Loaded only here: node-llama-cpp is heavy, and the gateway never runs a model itself.
+      const { workerCommand } = await import('./commands/worker-command.js');
       return workerCommand({
         model: values.model,
         host: values.host,

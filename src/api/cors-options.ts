@@ -1,9 +1,6 @@
 import type { FastifyCorsOptions } from '@fastify/cors';
 
-/** Headers a browser client may always send: the spec's `allow_headers=["*", "X-GPU-Preference"]`. */
-export const ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'X-GPU-Preference', 'X-API-Key', 'X-Request-Id'];
-/** Headers a browser client may read from our responses. */
-export const EXPOSED_HEADERS = ['X-Selected-GPU', 'X-Request-Id', 'X-Gateway-Overhead-Ms'];
+import { ALLOWED_HEADERS, EXPOSED_HEADERS } from '../http/cors-policy.js';
 
 /**
  * Requested headers are allowed as well as ours, because SDKs add their own

@@ -1,7 +1,7 @@
-import { isIP } from 'node:net';
 import { pino } from 'pino';
 import { ConfigError, loadConfig, parsePort } from '../config/load-config.js';
 import { createGateway } from '../gateway.js';
+import { isLoopback } from '../http/loopback.js';
 import { prepareLocalPools } from './prepare-local-pools.js';
 
 export interface ServeFlags {
@@ -11,11 +11,6 @@ export interface ServeFlags {
   insecure?: boolean | undefined;
 }
 
-function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
-}
 
 /** `gpuroute serve`: resolves once the gateway is listening; signals stop it. */
 export async function serveCommand(flags: ServeFlags): Promise<number> {
