@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: prepares what the tests need, then runs every *.test.ts under tests/ with
 // Node's test runner. The CLI tests spawn bin/gpuroute.js, which runs dist/, so dist/ is
-// rebuilt first; the spec's Python contract tests need pytest from Debian's packages.
+// rebuilt first (with the dashboard, dist/dashboard/); the spec's Python contract tests
+// need pytest, and the dashboard's browser test Chromium, from Debian's packages.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -24,5 +25,6 @@ function testFiles(dir) {
 
 run('npm', ['run', 'build', '--silent']);
 run('bash', ['scripts/ensure-python-test-deps.sh']);
+run('bash', ['scripts/ensure-chromium.sh']);
 const only = process.argv.slice(2);
 run(process.execPath, ['--import', 'tsx', '--test', ...(only.length ? only : testFiles(join(root, 'tests')).sort())]);

@@ -16,15 +16,18 @@ import { requestId } from './request-id.js';
 import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
 import { registerCapabilities } from './routes/capabilities.js';
 import { registerChatCompletions } from './routes/chat-completions.js';
+import { DASHBOARD_PATHS, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
 import { registerWarmup } from './routes/warmup.js';
 
 const HEALTH_PATHS = new Set(OPENAI_PREFIXES.map((prefix) => `${prefix}/health`));
 
+/** Health, and the dashboard's static files: the page asks for the key itself. */
 function isPublic(url: string): boolean {
   const query = url.indexOf('?');
-  return HEALTH_PATHS.has(query === -1 ? url : url.slice(0, query));
+  const path = query === -1 ? url : url.slice(0, query);
+  return HEALTH_PATHS.has(path) || DASHBOARD_PATHS.has(path);
 }
 
 export interface AppOptions {
@@ -84,5 +87,6 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   for (const prefix of WARMUP_PREFIXES) {
     await app.register(async (scope) => registerWarmup(scope, ctx), { prefix });
   }
+  await app.register(async (scope) => registerDashboard(scope));
   return app;
 }

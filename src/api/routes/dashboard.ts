@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { GatewayContext } from '../gateway-context.js';
 
 /**
  * Every file the dashboard serves, by name, with its content type: `npm run build` writes
@@ -63,10 +62,11 @@ async function readAsset(name: string): Promise<Buffer> {
  * requests/s and gateway overhead from /metrics (issue 6 §4). Files are read per request
  * (they are small), so a rebuild shows without a restart; `no-cache` makes browsers ask.
  */
-export function registerDashboard(app: FastifyInstance, _ctx: GatewayContext): void {
+export function registerDashboard(app: FastifyInstance): void {
   for (const [url, name] of ROUTES) {
     const type = FILES.get(name) as string;
-    app.get(url, async (_request, reply) => {
+    // Not part of the API: kept out of /openapi.json.
+    app.get(url, { schema: { hide: true } }, async (_request, reply) => {
       const body = await readAsset(name);
       reply.header('cache-control', 'no-cache').header('x-content-type-options', 'nosniff');
       if (name === 'index.html') reply.header('content-security-policy', CSP);
