@@ -1,20 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { buildApp } from './api/build-app.js';
+import { GatewayMetrics } from './api/gateway-metrics.js';
 import { ModelCatalog } from './catalog/model-catalog.js';
 import type { Config } from './config/config-schema.js';
 import { buildAllowList } from './gpu/allow-list.js';
-import { PoolManager } from './pools/pool-manager.js';
+import { PoolManager, type PoolQuery } from './pools/pool-manager.js';
+import { createStateStore } from './state/create-state-store.js';
+import type { PoolKey } from './state/pool-state-store.js';
 
 export interface Gateway {
   app: FastifyInstance;
   catalog: ModelCatalog;
   pools: PoolManager;
-  /** Stops accepting requests, then closes every upstream pool. */
+  /** Stops accepting requests, then closes every pool, then the state store. */
   close(): Promise<void>;
 }
 
-/** The composition root: config → catalog and pools → HTTP app. */
+/** The composition root: config → catalog, state store and pools → HTTP app. */
 export async function createGateway(config: Readonly<Config>, logger: Logger | false = false, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
   const catalog = new ModelCatalog({
     allowList: buildAllowList(config.gpus.allowed),
@@ -22,18 +25,35 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     contextTokens: config.estimates.context_tokens,
     trainingMethod: config.estimates.training_method,
   });
-  const pools = new PoolManager(config, env);
-  listConfiguredPools(config, catalog, pools);
-  const app = await buildApp({ config, catalog, pools }, { logger });
-  return {
-    app,
-    catalog,
-    pools,
-    async close() {
-      await app.close();
-      await pools.close();
-    },
+  const { store, replica } = await createStateStore(config, logger || pino({ level: 'silent' }));
+  // Records come from other replicas: their ids are checked against this catalog first.
+  const resolve = (key: PoolKey): PoolQuery | undefined => {
+    const model = catalog.resolve(key.model);
+    return model?.inferenceGpus.some((s) => s.canonical === key.gpu) ? { model: model.id, aliases: [model.id], gpu: key.gpu } : undefined;
   };
+  let pools: PoolManager | undefined;
+  const metrics = new GatewayMetrics(() => pools?.statuses() ?? []);
+  try {
+    pools = new PoolManager(config, env, (pool) => metrics.poolChanged(pool.status()), { store, replica, resolve });
+    listConfiguredPools(config, catalog, pools);
+    const app = await buildApp({ config, catalog, pools, metrics }, { logger });
+    const built = pools;
+    return {
+      app,
+      catalog,
+      pools: built,
+      async close() {
+        await app.close();
+        await built.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    // Start-up failed: nothing may keep the process alive (workers, Redis connections).
+    await pools?.close();
+    await store.close();
+    throw error;
+  }
 }
 
 /**

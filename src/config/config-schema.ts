@@ -100,6 +100,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** @default 10 MB, the largest request body accepted (413 above). */
       body_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+      /** @default 10 s for a client to send its request headers; slow-header clients are cut off. */
+      header_timeout_ms: z.number().int().positive().default(10_000),
+      /** @default 60 s for a client to send its whole request; slow-body clients are cut off. */
+      request_timeout_ms: z.number().int().positive().default(60_000),
     })
     .prefault({}),
   upstream: z
@@ -137,8 +141,39 @@ export const configSchema = z.strictObject({
       timeout_ms: z.number().int().positive().default(120_000),
     })
     .prefault({}),
+  shutdown: z
+    .strictObject({
+      /** @default 30 s for in-flight requests and open streams to finish after SIGTERM. */
+      drain_ms: z.number().int().nonnegative().default(30_000),
+    })
+    .prefault({}),
   /** First match wins. Default: local workers for every catalog model on every allowed GPU. */
   pools: z.array(poolSchema).default([{ kind: 'local', gpu: '*', models: ['*'] }]),
+  /**
+   * Where pool states live (issue 5 §2). `memory`: this process only. `redis`: shared by
+   * every replica that points at the same Redis and key_prefix, so one warm-up starts
+   * one pool across the fleet.
+   */
+  state: z
+    .strictObject({
+      /** @default memory */
+      store: z.enum(['memory', 'redis'], { message: 'must be "memory" (one process) or "redis" (replicas share state)' }).default('memory'),
+      /** @default redis://127.0.0.1:6379; only read with store: redis. */
+      url: z
+        .string()
+        .refine((text) => /^rediss?:\/\/[^\s]+$/.test(text) && URL.canParse(text), {
+          message: 'must be a redis:// or rediss:// URL, e.g. "redis://127.0.0.1:6379" or "redis://:PASSWORD@10.0.0.7:6379/0"',
+        })
+        .default('redis://127.0.0.1:6379'),
+      /** @default "gpuroute:"; every key and the change channel start with it, so fleets can share one Redis. */
+      key_prefix: z.string().min(1, 'cannot be empty; use e.g. "gpuroute:" (replicas of one fleet must use the same prefix)').default('gpuroute:'),
+      /**
+       * @default 15 s. Lifetime of a warm-up claim; the holder renews it every third of
+       * this, so a replica that dies blocks others' warm-ups of its pools at most this long.
+       */
+      claim_ttl_ms: z.number().int().min(300, 'must be at least 300 ms (the claim is renewed every third of it); 15000 is the default').default(15_000),
+    })
+    .prefault({}),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -18,6 +18,11 @@ export interface PoolLauncher {
   /** What the status reports before the pool has ever started. */
   readonly device: string;
   readonly weights: string;
+  /**
+   * Upstream pools: the endpoints from config. Every replica can call them, so once one
+   * replica has warmed the pool the others use this group without probing again.
+   */
+  readonly configured?: EndpointGroup;
   /** Must give up (reject) when `signal` aborts. */
   launch(signal: AbortSignal): Promise<LaunchedPool>;
 }

@@ -1,12 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Config, PoolConfig } from '../config/config-schema.js';
 import { GatewayError } from '../errors/gateway-error.js';
+import { MemoryStateStore } from '../state/memory-state-store.js';
+import type { PoolKey, PoolRecord, PoolSnapshot, PoolStateStore } from '../state/pool-state-store.js';
 import { EndpointGroup } from '../upstream/endpoint-group.js';
+import { BorrowedEndpointGroup } from './borrowed-endpoint-group.js';
 import { LocalWorkerLauncher } from './local-worker-launcher.js';
-import { Pool } from './pool.js';
+import { Pool, type PoolSharing } from './pool.js';
 import type { PoolLauncher } from './pool-launcher.js';
 import type { PoolStatus } from './pool-status.js';
+import { PoolSync } from './pool-sync.js';
 import { resolveWeights } from './resolve-weights.js';
 import { UpstreamProbeLauncher } from './upstream-probe-launcher.js';
+
+/**
+ * What a local worker's base URL looks like (workers bind loopback only). Another
+ * replica's endpoint is read from the store and called only if it has this shape.
+ */
+const LOOPBACK_WORKER = /^http:\/\/127\.0\.0\.1:\d{1,5}\/v1$/;
+const WORKER_CONNECT_TIMEOUT_MS = 2_000;
 
 export interface PoolQuery {
   /** The catalog's canonical id: pools, weights and statuses are keyed by it. */
@@ -24,7 +37,22 @@ interface Entry {
   group?: EndpointGroup;
 }
 
-export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'models' | 'workers' | 'warmup'>;
+export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'models' | 'workers' | 'warmup'> & Partial<Pick<Config, 'state'>>;
+
+/** How the pools share state with other replicas. @default a memory store: this process only */
+export interface ManagerSharing {
+  store: PoolStateStore;
+  /** This process's id in records and claims. */
+  replica: string;
+  /** @default os.hostname(): local pools are shared by the replicas on one machine. */
+  host?: string;
+  /**
+   * A record's (model, gpu) as a pool query, once the catalog has checked it, so that
+   * pools another replica created appear here too; undefined ignores the record.
+   * @default only pools that already exist here are updated
+   */
+  resolve?(key: PoolKey): PoolQuery | undefined;
+}
 
 /**
  * The configured pool entries, in order (first match wins), and the (model, gpu) pools
@@ -40,10 +68,22 @@ export class PoolManager {
   readonly #upstreamGroups = new WeakMap<Pool, EndpointGroup>();
   readonly #byModel = new Map<string, Pool[]>();
   readonly #onChange: ((pool: Pool) => void) | undefined;
+  readonly #sharing: Omit<PoolSharing, 'store'> & ManagerSharing & { host: string };
+  readonly #sync: PoolSync | undefined;
 
-  constructor(config: ManagerConfig, env: NodeJS.ProcessEnv = process.env, onChange?: (pool: Pool) => void) {
+  constructor(config: ManagerConfig, env: NodeJS.ProcessEnv = process.env, onChange?: (pool: Pool) => void, sharing?: ManagerSharing) {
     this.#config = config;
     this.#onChange = onChange;
+    const workerOptions = { connectTimeoutMs: WORKER_CONNECT_TIMEOUT_MS, timeoutMs: config.warmup.timeout_ms };
+    this.#sharing = {
+      store: sharing?.store ?? new MemoryStateStore(),
+      replica: sharing?.replica ?? randomUUID(),
+      host: sharing?.host ?? hostname(),
+      ...(sharing?.resolve && { resolve: sharing.resolve }),
+      claimTtlMs: config.state?.claim_ttl_ms ?? 15_000,
+      reachable: (endpoint) => LOOPBACK_WORKER.test(endpoint),
+      borrow: (endpoint, onLost) => new BorrowedEndpointGroup(endpoint, workerOptions, onLost),
+    };
     this.#entries = config.pools.map((entry, index) => {
       if (entry.kind === 'local' || !entry.endpoints) return { index, config: entry };
       const bearerToken = entry.api_key_env ? env[entry.api_key_env] : undefined;
@@ -57,6 +97,10 @@ export class PoolManager {
       });
       return { index, config: entry, group };
     });
+    if (this.#sharing.store.shared) {
+      this.#sync = new PoolSync(this.#sharing.store, (snapshot) => this.#applyShared(snapshot));
+      this.#sync.start();
+    }
   }
 
   /** Whether any entry spawns local workers (and so needs the test model). */
@@ -71,14 +115,17 @@ export class PoolManager {
     const key = `${entry.index}\u0000${query.model}\u0000${query.gpu}`;
     let pool = this.#pools.get(key);
     if (!pool) {
-      pool = new Pool({
+      const created: Pool = new Pool({
         model: query.model,
         gpu: query.gpu,
         launcher: this.#launcher(entry, query),
         idleTtlMs: this.#config.warmup.idle_ttl_ms,
         timeoutMs: this.#config.warmup.timeout_ms,
         ...(this.#onChange && { onChange: this.#onChange }),
+        sharing: this.#sharing,
+        rewarm: () => this.warm(created),
       });
+      pool = created;
       this.#pools.set(key, pool);
       if (entry.group) this.#upstreamGroups.set(pool, entry.group);
       this.#byModel.set(query.model, [...(this.#byModel.get(query.model) ?? []), pool]);
@@ -104,9 +151,12 @@ export class PoolManager {
     return this.#upstreamGroups.get(pool) ?? this.warm(pool);
   }
 
-  /** Starts the pool if it is not warm or starting; every caller shares one start. */
+  /**
+   * Starts the pool if it is not warm or starting; every caller shares one start, on
+   * this replica and (with a shared store) across replicas.
+   */
   warm(pool: Pool): Promise<EndpointGroup> {
-    if (pool.launcher.kind === 'local' && !pool.live) this.#makeRoom();
+    if (pool.launcher.kind === 'local' && !pool.live && !pool.remote) this.#makeRoom();
     return pool.warm();
   }
 
@@ -128,9 +178,20 @@ export class PoolManager {
     return [...this.#pools.values()].map((p) => p.status());
   }
 
+  /** Stops this replica's workers and syncing; the store itself belongs to whoever made it. */
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((p) => p.stop()));
+    this.#sync?.stop();
+    await Promise.all([...this.#pools.values()].map((p) => p.close()));
     await Promise.all(this.#entries.map((e) => e.group?.close()));
+  }
+
+  /** Another replica's record: shown on the pool it describes, if this replica serves that pool. */
+  #applyShared(snapshot: PoolSnapshot & { record: PoolRecord }): void {
+    const { record } = snapshot;
+    if (record.host !== undefined && record.host !== this.#sharing.host) return;
+    const query = this.#sharing.resolve?.(record);
+    const pool = query ? this.find(query) : (this.#byModel.get(record.model) ?? []).find((p) => p.gpu === record.gpu);
+    if (pool && pool.key.host === record.host) pool.applyShared(snapshot);
   }
 
   #serves(entry: Entry, aliases: readonly string[]): boolean {

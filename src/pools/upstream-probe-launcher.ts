@@ -12,10 +12,12 @@ export class UpstreamProbeLauncher implements PoolLauncher {
   readonly kind = 'upstream';
   readonly device = 'remote';
   readonly weights = 'remote';
+  readonly configured: EndpointGroup;
   readonly #group: EndpointGroup;
   readonly #model: string;
 
   constructor(group: EndpointGroup, model: string) {
+    this.configured = group;
     this.#group = group;
     this.#model = model;
   }
