@@ -8,7 +8,6 @@ import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
 import swagger from '@fastify/swagger';
-import { GatewayMetrics } from './gateway-metrics.js';
 import { openApiOptions } from './openapi/openapi-options.js';
 import { ROUTE_SCHEMAS } from './openapi/schemas.js';
 import { observeRequests } from './observe-requests.js';
@@ -42,7 +41,15 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     bodyLimit,
     genReqId: requestId,
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Closing is handled in onRequest below, so that refusals keep the error shape.
+    return503OnClosing: false,
+    requestTimeout: ctx.config.limits.request_timeout_ms,
+    // A client that trickles its headers or body (slowloris) is cut off; Node checks the
+    // deadlines every connectionsCheckingInterval, so that follows the shortest one.
+    http: {
+      headersTimeout: ctx.config.limits.header_timeout_ms,
+      connectionsCheckingInterval: Math.min(1_000, ctx.config.limits.header_timeout_ms),
+    },
   }) as unknown as FastifyInstance;
 
   // Route schemas document the API (OpenAPI); zod validates, so that messages name the
@@ -58,9 +65,19 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  // After SIGTERM, requests already in flight finish; new ones are told to go elsewhere.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new GatewayError('shutting_down', 'This gateway is shutting down and takes no new requests; retry, and the load balancer will send you to another replica.');
+  });
   app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
 
-  const metrics = ctx.metrics ?? new GatewayMetrics(ctx.pools);
+  const { metrics } = ctx;
   observeRequests(app, metrics);
   app.get('/metrics', { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 

@@ -8,6 +8,6 @@ export interface GatewayContext {
   config: Readonly<Config>;
   catalog: ModelCatalog;
   pools: PoolManager;
-  /** Built by the composition root so pool events can feed it; a fresh one otherwise. */
-  metrics?: GatewayMetrics;
+  /** Built by the composition root, which feeds it pool events. */
+  metrics: GatewayMetrics;
 }

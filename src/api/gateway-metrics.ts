@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { PoolManager } from '../pools/pool-manager.js';
 import type { PoolState, PoolStatus } from '../pools/pool-status.js';
 
 const STATES: readonly PoolState[] = ['cold', 'warming', 'warmed', 'failed'];
@@ -24,7 +23,8 @@ export class GatewayMetrics {
 
   readonly #seen = new Map<string, { state: PoolState; since: number }>();
 
-  constructor(pools: PoolManager) {
+  /** @param statuses every known pool, read at scrape time */
+  constructor(statuses: () => readonly PoolStatus[]) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gpuroute_process_' });
     new Gauge({
       name: 'gpuroute_pool_state',
@@ -33,7 +33,7 @@ export class GatewayMetrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        for (const status of pools.statuses()) {
+        for (const status of statuses()) {
           for (const state of STATES) this.set({ model: status.model, gpu: status.gpu, kind: status.kind, state }, status.state === state ? 1 : 0);
         }
       },
@@ -43,7 +43,7 @@ export class GatewayMetrics {
       help: 'Local worker processes started or starting.',
       registers: [this.registry],
       collect() {
-        this.set(pools.statuses().filter((s) => s.kind === 'local' && (s.state === 'warming' || s.state === 'warmed')).length);
+        this.set(statuses().filter((s) => s.kind === 'local' && (s.state === 'warming' || s.state === 'warmed')).length);
       },
     });
   }

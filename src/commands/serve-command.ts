@@ -33,9 +33,18 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const address = await gateway.app.listen({ host, port });
   logger.info({ url: address }, 'gpuroute listening');
 
+  // SIGTERM: stop accepting, let in-flight requests and streams finish (bounded by
+  // shutdown.drain_ms, then cut), stop the workers, exit 0.
   const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
+    const drainMs = config.shutdown.drain_ms;
+    logger.info({ signal, drain_ms: drainMs }, 'shutting down: finishing requests in flight');
+    const cut = setTimeout(() => {
+      logger.warn({ drain_ms: drainMs }, 'requests still open after shutdown.drain_ms; closing their connections');
+      gateway.app.server.closeAllConnections();
+    }, drainMs);
     await gateway.close();
+    clearTimeout(cut);
+    logger.info('stopped');
     logger.flush();
     process.exit(0);
   };

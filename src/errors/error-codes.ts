@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   no_pool: { status: 503, type: 'api_error' },
   workers_busy: { status: 503, type: 'api_error' },
   not_ready: { status: 503, type: 'api_error' },
+  shutting_down: { status: 503, type: 'api_error' },
   upstream_timeout: { status: 504, type: 'api_error' },
   internal_error: { status: 500, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;

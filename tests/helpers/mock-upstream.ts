@@ -51,12 +51,17 @@ async function readBody(req: IncomingMessage): Promise<{ raw: string; body: Reco
   const parts: Buffer[] = [];
   for await (const part of req) parts.push(part as Buffer);
   const raw = Buffer.concat(parts).toString('utf8');
-  return { raw, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined };
+  try {
+    return { raw, body: raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined };
+  } catch {
+    return { raw, body: undefined };
+  }
 }
 
-function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse, held: Array<() => void>) {
+function answerChat(mock: MockUpstream, body: Record<string, unknown> | undefined, res: ServerResponse, held: Array<() => void>, released = false) {
   const model = body?.model;
-  if (mock.mode === 'hold') return void held.push(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(completion(mock.label, model))));
+  // A held call is answered normally (streamed or not) once released.
+  if (mock.mode === 'hold' && !released) return void held.push(() => answerChat(mock, body, res, held, true));
   if (mock.mode === 'status-500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('engine exploded');
   if (mock.mode === 'status-400') {
     return void res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: 'context too long', type: 'BadRequestError', code: 400 } }));

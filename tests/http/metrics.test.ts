@@ -51,6 +51,14 @@ describe('/metrics and the request log', () => {
     assert.match(await scrape(), /gpuroute_pool_state\{model="Qwen\/Qwen3-0\.6B",gpu="L40S",kind="upstream",state="warmed"\} 1/);
   });
 
+  it('counts cold starts and times warm-ups', async () => {
+    const warm = await fetch(`${gw.url}/warmup/Qwen/Qwen3-8B?gpu=L40S&wait=true`, { method: 'POST', headers: auth });
+    assert.equal((await warm.json()).status, 'warmed');
+    const text = await scrape();
+    assert.match(text, /gpuroute_cold_starts_total\{model="Qwen\/Qwen3-8B",gpu="L40S",kind="upstream"\} 1/);
+    assert.match(text, /gpuroute_warmup_duration_seconds_count\{model="Qwen\/Qwen3-8B",gpu="L40S",outcome="warmed"\} 1/);
+  });
+
   it('counts upstream failures by kind', async () => {
     mock.mode = 'status-500';
     await post(`${gw.url}/v1/chat/completions`, CHAT, { ...auth, 'X-GPU-Preference': 'L40S' });
