@@ -26,5 +26,6 @@ function testFiles(dir) {
 run('npm', ['run', 'build', '--silent']);
 run('bash', ['scripts/ensure-python-test-deps.sh']);
 run('bash', ['scripts/ensure-chromium.sh']);
+run('bash', ['scripts/ensure-redis.sh']);
 const only = process.argv.slice(2);
 run(process.execPath, ['--import', 'tsx', '--test', ...(only.length ? only : testFiles(join(root, 'tests')).sort())]);
