@@ -116,6 +116,12 @@ describe('endpoint choice within a pool', () => {
     try {
       await post(`${gateway.url}/v1/chat/completions`, CHAT);
       assert.equal(mock.requests[0]?.headers.authorization, 'Bearer up-secret');
+      mock.mode = 'status-401';
+      const refused = await post(`${gateway.url}/v1/chat/completions`, CHAT);
+      const text = await refused.text();
+      assert.equal(refused.status, 502);
+      assert.match(text, /UPSTREAM_KEY|api_key_env/);
+      assert.ok(!text.includes('up-secret'), 'the upstream key never reaches a caller');
     } finally {
       await gateway.close();
       await mock.close();
