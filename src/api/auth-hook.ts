@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 
 function sha256(text: string): Buffer {
@@ -20,14 +20,14 @@ function presentedKey(request: FastifyRequest): string | undefined {
 export type PublicPath = (url: string) => boolean;
 
 /**
- * An onRequest hook, so the key is checked before the body is parsed and before any
+ * Run from the onRequest hook, so the key is checked before the body is parsed and before any
  * GPU or model handling: a bad key with a bad GPU header is a 401 (issue 2 §8).
  * Only SHA-256 digests of the keys are kept, and every digest is compared in
  * constant time so the timing does not tell which key came close.
  */
-export function createAuthHook(apiKeys: readonly string[], isPublic: PublicPath) {
+export function createKeyCheck(apiKeys: readonly string[], isPublic: PublicPath): (request: FastifyRequest) => void {
   const digests = apiKeys.map(sha256);
-  return async function authenticate(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  return function checkKey(request: FastifyRequest): void {
     if (digests.length === 0 || request.method === 'OPTIONS' || isPublic(request.url)) return;
     const key = presentedKey(request);
     if (key === undefined) {

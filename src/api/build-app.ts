@@ -2,7 +2,7 @@ import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
-import { createAuthHook } from './auth-hook.js';
+import { createKeyCheck } from './auth-hook.js';
 import { corsOptions } from './cors-options.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
@@ -62,20 +62,21 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   // Every body is JSON; anything else is a 415 that says so, not a string to misread.
   app.removeContentTypeParser('text/plain');
   await app.register(cors, corsOptions(ctx.config.cors.origins));
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
   // After SIGTERM, requests already in flight finish; new ones are told to go elsewhere.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
-    reply.header('connection', 'close');
-    throw new GatewayError('shutting_down', 'This gateway is shutting down and takes no new requests; retry, and the load balancer will send you to another replica.');
+  // One hook, not three: it runs on every request.
+  const checkKey = createKeyCheck(ctx.config.auth.api_keys, isPublic);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new GatewayError('shutting_down', 'This gateway is shutting down and takes no new requests; retry, and the load balancer will send you to another replica.');
+    }
+    checkKey(request);
   });
-  app.addHook('onRequest', createAuthHook(ctx.config.auth.api_keys, isPublic));
 
   const { metrics } = ctx;
   observeRequests(app, metrics);

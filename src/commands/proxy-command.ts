@@ -1,5 +1,6 @@
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { isLoopback } from '../http/loopback.js';
+import { createJsonLogger } from './json-logger.js';
 import { parsePort } from '../config/load-config.js';
 import { parseCorsOrigins, parseTarget, PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { parsePrefix } from '../proxy/proxy-prefix.js';
@@ -65,15 +66,16 @@ async function refuseToPublishOpenGateway(options: ProxyOptions, logger: Logger)
 /** `gpuroute proxy`: resolves once the proxy is listening; SIGTERM/SIGINT close it and exit 0. */
 export async function proxyCommand(flags: ProxyFlags): Promise<number> {
   const options = proxyOptions(flags);
-  const logger = pino({ name: 'gpuroute-proxy' }, pino.destination({ dest: 1, sync: false }));
+  const logger = createJsonLogger('gpuroute-proxy');
   if (!isLoopback(options.host) && !flags.insecure) await refuseToPublishOpenGateway(options, logger);
   const proxy = await startProxy(options, logger);
   logger.info({ url: proxy.url, target: options.target, prefix: options.prefix || '/' }, 'gpuroute proxy listening');
+  logger.flush();
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
     await proxy.close();
-    logger.flush();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

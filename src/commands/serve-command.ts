@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import { ConfigError, loadConfig, parsePort } from '../config/load-config.js';
+import { createJsonLogger } from './json-logger.js';
 import { createGateway } from '../gateway.js';
 import { isLoopback } from '../http/loopback.js';
 import { prepareLocalPools } from './prepare-local-pools.js';
@@ -19,7 +19,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     flags: { host: flags.host, port: flags.port === undefined ? undefined : parsePort(flags.port, '--port'), insecure: flags.insecure },
   });
   const { host, port } = config.listen;
-  const logger = pino({ name: 'gpuroute' }, pino.destination({ dest: 1, sync: false }));
+  const logger = createJsonLogger('gpuroute');
   if (config.auth.api_keys.length === 0) {
     if (!isLoopback(host) && !config.insecure) {
       throw new ConfigError(
@@ -32,12 +32,14 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   await prepareLocalPools(gateway, config, logger);
   const address = await gateway.app.listen({ host, port });
   logger.info({ url: address }, 'gpuroute listening');
+  logger.flush();
 
   // SIGTERM: stop accepting, let in-flight requests and streams finish (bounded by
   // shutdown.drain_ms, then cut), stop the workers, exit 0.
   const stop = async (signal: string) => {
     const drainMs = config.shutdown.drain_ms;
     logger.info({ signal, drain_ms: drainMs }, 'shutting down: finishing requests in flight');
+    logger.flush();
     const cut = setTimeout(() => {
       logger.warn({ drain_ms: drainMs }, 'requests still open after shutdown.drain_ms; closing their connections');
       gateway.app.server.closeAllConnections();
@@ -45,7 +47,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
     await gateway.close();
     clearTimeout(cut);
     logger.info('stopped');
-    logger.flush();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
   };
   process.once('SIGTERM', () => void stop('SIGTERM'));

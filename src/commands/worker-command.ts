@@ -1,5 +1,5 @@
-import { pino } from 'pino';
 import type { WorkerMessage } from '../pools/local-worker-launcher.js';
+import { createJsonLogger } from './json-logger.js';
 import { toChatHistory } from '../worker/chat-history.js';
 import { LlamaEngine } from '../worker/llama-engine.js';
 import { buildWorkerApp, type WorkerInfo } from '../worker/worker-app.js';
@@ -25,13 +25,14 @@ function tell(message: WorkerMessage): void {
  * ready, so "warmed" means the whole path has produced a token.
  */
 export async function workerCommand(flags: WorkerFlags): Promise<number> {
-  const logger = pino({ name: 'gpuroute-worker', base: { label: flags.label } }, pino.destination({ dest: 1, sync: false }));
+  const logger = createJsonLogger('gpuroute-worker', { label: flags.label });
   const info: WorkerInfo = { state: 'loading', weights: flags.weightsLabel, label: flags.label };
   const app = await buildWorkerApp(info);
   const url = await app.listen({ host: flags.host, port: flags.port });
   const port = Number(new URL(url).port);
   tell({ type: 'listening', port });
   logger.info({ url, weights: flags.weightsLabel }, 'worker listening');
+  logger.flush();
 
   // The parent's IPC channel closes when it dies: a worker never outlives its gateway.
   process.once('disconnect', () => process.exit(0));
@@ -56,7 +57,7 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
     info.error = (error as Error).message;
     tell({ type: 'failed', error: info.error });
     logger.error({ err: error }, 'worker could not load its weights');
-    logger.flush();
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(1);
   }
 }

@@ -12,6 +12,8 @@ export const ERROR_CODES = {
   unsupported_gpu: { status: 400, type: 'invalid_request_error' },
   model_not_found: { status: 404, type: 'invalid_request_error' },
   route_not_found: { status: 404, type: 'invalid_request_error' },
+  /** nginx's 499: logged and counted, never seen by the client, who has gone. */
+  client_closed: { status: 499, type: 'invalid_request_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   upstream_rejected: { status: 400, type: 'invalid_request_error' },

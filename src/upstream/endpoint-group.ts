@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import { GatewayError } from '../errors/gateway-error.js';
 import { Endpoint, type EndpointOptions, type UpstreamRequest } from './endpoint.js';
 import { failedBeforeFirstByte, toUpstreamError } from './upstream-failure.js';
 
@@ -29,7 +30,9 @@ export class EndpointGroup {
         return { endpoint, response: await endpoint.request(req) };
       } catch (error) {
         lastError = error;
-        if (req.signal?.aborted || !failedBeforeFirstByte(error)) throw toUpstreamError(error, endpoint.baseUrl);
+        // The caller hung up: not the upstream's fault, and nobody is left to answer.
+        if (req.signal?.aborted) throw new GatewayError('client_closed', 'The client closed the connection before the upstream answered.');
+        if (!failedBeforeFirstByte(error)) throw toUpstreamError(error, endpoint.baseUrl);
       }
     }
     throw toUpstreamError(lastError, [...tried].map((e) => e.baseUrl).join(', '));
