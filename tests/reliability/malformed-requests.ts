@@ -3,22 +3,13 @@
  * types, huge strings, deep nesting, odd Unicode and NUL, bad GPU specs, hostile model
  * ids, and repeated or oversized headers.
  */
+import { mulberry32 } from '../../src/worker/test-model/seeded-random.js';
+
 export interface FuzzRequest {
   method: 'GET' | 'POST';
   path: string;
   headers: string[];
   body?: string;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MB = 'x'.repeat(1024 * 1024);
