@@ -34,7 +34,7 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
   let pools: PoolManager | undefined;
   const metrics = new GatewayMetrics(() => pools?.statuses() ?? []);
   try {
-    pools = new PoolManager(config, env, (pool) => metrics.poolChanged(pool.status()), { store, replica, resolve });
+    pools = new PoolManager({ config, env, onChange: (pool) => metrics.poolChanged(pool.status()), sharing: { store, replica, resolve } });
     listConfiguredPools(config, catalog, pools);
     const app = await buildApp({ config, catalog, pools, metrics }, { logger });
     const built = pools;

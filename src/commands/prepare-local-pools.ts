@@ -13,7 +13,7 @@ export async function prepareLocalPools(gateway: Gateway, config: Readonly<Confi
   const path = testModelPath(config.workers.models_dir);
   const { created } = await ensureTestModel(path);
   if (created) logger.info({ path }, 'generated the test model');
-  const onTestModel = gateway.pools.localWeights(gateway.catalog.list().map((m) => m.id))[TEST_MODEL_LABEL] ?? 0;
+  const onTestModel = gateway.pools.localWeights(gateway.catalog.list())[TEST_MODEL_LABEL] ?? 0;
   if (onTestModel) {
     logger.warn(
       { weights: TEST_MODEL_LABEL, models: onTestModel, path },

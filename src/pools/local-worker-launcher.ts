@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { EndpointOptions } from '../upstream/endpoint.js';
 import type { LaunchedPool, PoolLauncher } from './pool-launcher.js';
 import type { ResolvedWeights } from './resolve-weights.js';
 
@@ -15,7 +16,11 @@ export type WorkerMessage =
 export interface LocalWorkerSettings {
   threads: number;
   contextTokens: number;
-  timeoutMs: number;
+  /**
+   * How calls reach the worker once it is warm: upstream.timeout_ms per request, as for
+   * every upstream. warmup.timeout_ms bounds only the start (the pool's signal).
+   */
+  requests: EndpointOptions;
 }
 
 const TAIL_LINES = 20;
@@ -63,7 +68,7 @@ export class LocalWorkerLauncher implements PoolLauncher {
 
     try {
       const ready = await this.#awaitReady(child, exited, signal);
-      const group = new EndpointGroup([`http://127.0.0.1:${ready.port}/v1`], { connectTimeoutMs: 2_000, timeoutMs: this.#settings.timeoutMs });
+      const group = new EndpointGroup([`http://127.0.0.1:${ready.port}/v1`], this.#settings.requests);
       return { group, device: ready.device, exited, stop: () => stopChild(child, group) };
     } catch (error) {
       await stopChild(child);

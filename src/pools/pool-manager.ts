@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config, PoolConfig } from '../config/config-schema.js';
-import { GatewayError } from '../errors/gateway-error.js';
+import type { Config } from '../config/config-schema.js';
 import { MemoryStateStore } from '../state/memory-state-store.js';
 import type { PoolKey, PoolRecord, PoolSnapshot, PoolStateStore } from '../state/pool-state-store.js';
-import { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { EndpointOptions } from '../upstream/endpoint.js';
 import { BorrowedEndpointGroup } from './borrowed-endpoint-group.js';
 import { LocalWorkerLauncher } from './local-worker-launcher.js';
-import { Pool, type PoolSharing } from './pool.js';
+import { makeRoom } from './make-room.js';
+import { Pool } from './pool.js';
+import { PoolEntries, type PoolEntry } from './pool-entries.js';
 import type { PoolLauncher } from './pool-launcher.js';
+import type { PoolSharing } from './pool-sharing.js';
 import type { PoolStatus } from './pool-status.js';
 import { PoolSync } from './pool-sync.js';
 import { resolveWeights } from './resolve-weights.js';
@@ -30,11 +33,11 @@ export interface PoolQuery {
   gpu: string;
 }
 
-interface Entry {
-  index: number;
-  config: PoolConfig;
-  /** Upstream entries: one endpoint group shared by all their (model, gpu) pools. */
-  group?: EndpointGroup;
+/** A catalog model, as far as `localWeights` needs one (a `CatalogModel` is one). */
+export interface ModelGpus {
+  readonly id: string;
+  /** Specs the model may serve on; `canonical` is the spec as pool entries name it. */
+  readonly inferenceGpus: ReadonlyArray<{ readonly canonical: string }>;
 }
 
 export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'models' | 'workers' | 'warmup'> & Partial<Pick<Config, 'state'>>;
@@ -54,27 +57,37 @@ export interface ManagerSharing {
   resolve?(key: PoolKey): PoolQuery | undefined;
 }
 
+export interface PoolManagerOptions {
+  config: ManagerConfig;
+  /** Where `pools[].api_key_env` names are looked up. @default process.env */
+  env?: NodeJS.ProcessEnv;
+  /** Told of every state change of every pool (metrics). */
+  onChange?: (pool: Pool) => void;
+  /** @default a memory store: this process only */
+  sharing?: ManagerSharing;
+}
+
 /**
- * The configured pool entries, in order (first match wins), and the (model, gpu) pools
- * created from them on first use. Endpoint groups are built once here, never per call.
- * Local pools share a cap on live workers; an idle one is evicted, least recently used
- * first, when another must start.
+ * The (model, gpu) pools, created on first use from the configured entries (first match
+ * wins). Local pools share a cap on live workers; an idle one is evicted, least recently
+ * used first, when another must start.
  */
 export class PoolManager {
   readonly #config: ManagerConfig;
-  readonly #entries: readonly Entry[];
+  readonly #entries: PoolEntries;
   readonly #pools = new Map<string, Pool>();
   /** Upstream pools are called through their entry's group without warming. */
   readonly #upstreamGroups = new WeakMap<Pool, EndpointGroup>();
   readonly #byModel = new Map<string, Pool[]>();
   readonly #onChange: ((pool: Pool) => void) | undefined;
-  readonly #sharing: Omit<PoolSharing, 'store'> & ManagerSharing & { host: string };
+  readonly #sharing: PoolSharing & Pick<ManagerSharing, 'resolve'>;
   readonly #sync: PoolSync | undefined;
+  /** A pool that does not exist yet has been cold since then. */
+  readonly #createdAt = Date.now();
 
-  constructor(config: ManagerConfig, env: NodeJS.ProcessEnv = process.env, onChange?: (pool: Pool) => void, sharing?: ManagerSharing) {
+  constructor({ config, env = process.env, onChange, sharing }: PoolManagerOptions) {
     this.#config = config;
     this.#onChange = onChange;
-    const workerOptions = { connectTimeoutMs: WORKER_CONNECT_TIMEOUT_MS, timeoutMs: config.warmup.timeout_ms };
     this.#sharing = {
       store: sharing?.store ?? new MemoryStateStore(),
       replica: sharing?.replica ?? randomUUID(),
@@ -82,21 +95,9 @@ export class PoolManager {
       ...(sharing?.resolve && { resolve: sharing.resolve }),
       claimTtlMs: config.state?.claim_ttl_ms ?? 15_000,
       reachable: (endpoint) => LOOPBACK_WORKER.test(endpoint),
-      borrow: (endpoint, onLost) => new BorrowedEndpointGroup(endpoint, workerOptions, onLost),
+      borrow: (endpoint, onLost) => new BorrowedEndpointGroup(endpoint, this.#workerRequests(), onLost),
     };
-    this.#entries = config.pools.map((entry, index) => {
-      if (entry.kind === 'local' || !entry.endpoints) return { index, config: entry };
-      const bearerToken = entry.api_key_env ? env[entry.api_key_env] : undefined;
-      if (entry.api_key_env && !bearerToken) {
-        throw new Error(`pools[${index}].api_key_env: environment variable ${entry.api_key_env} is not set; export it, or remove api_key_env if the upstream needs no key`);
-      }
-      const group = new EndpointGroup(entry.endpoints, {
-        connectTimeoutMs: config.upstream.connect_timeout_ms,
-        timeoutMs: config.upstream.timeout_ms,
-        bearerToken,
-      });
-      return { index, config: entry, group };
-    });
+    this.#entries = new PoolEntries(config, env);
     if (this.#sharing.store.shared) {
       this.#sync = new PoolSync(this.#sharing.store, (snapshot) => this.#applyShared(snapshot));
       this.#sync.start();
@@ -105,14 +106,14 @@ export class PoolManager {
 
   /** Whether any entry spawns local workers (and so needs the test model). */
   get hasLocalPools(): boolean {
-    return this.#entries.some((e) => e.config.kind === 'local');
+    return this.#entries.hasLocal;
   }
 
   /** The pool serving (model, gpu), created on first use; undefined when no entry serves it. */
   find(query: PoolQuery): Pool | undefined {
-    const entry = this.#entries.find((e) => this.#serves(e, query.aliases) && (e.config.gpu === '*' || e.config.gpu === query.gpu));
+    const entry = this.#entries.match(query.aliases, [query.gpu]);
     if (!entry) return undefined;
-    const key = `${entry.index}\u0000${query.model}\u0000${query.gpu}`;
+    const key = poolMapKey(entry, query);
     let pool = this.#pools.get(key);
     if (!pool) {
       const created: Pool = new Pool({
@@ -133,9 +134,23 @@ export class PoolManager {
     return pool;
   }
 
+  /**
+   * The status of the pool serving (model, gpu), or the one it would have if it existed
+   * (cold, with the device and weights its launcher reports), without creating it: a
+   * status query is no use, so it must not add pools to listings and counts.
+   */
+  peek(query: PoolQuery): PoolStatus | undefined {
+    const entry = this.#entries.match(query.aliases, [query.gpu]);
+    if (!entry) return undefined;
+    const pool = this.#pools.get(poolMapKey(entry, query));
+    if (pool) return pool.status();
+    const { kind, device, weights } = this.#launcher(entry, query);
+    return { model: query.model, gpu: query.gpu, kind, state: 'cold', since: this.#createdAt, lastUsed: null, device, weights };
+  }
+
   /** GPU specs that some entry serves for these ids, for 503 messages. */
   gpusFor(aliases: readonly string[]): string[] {
-    return this.#entries.filter((e) => this.#serves(e, aliases)).map((e) => e.config.gpu);
+    return this.#entries.gpusFor(aliases);
   }
 
   /** GPUs on which this model is warm now. */
@@ -156,19 +171,24 @@ export class PoolManager {
    * this replica and (with a shared store) across replicas.
    */
   warm(pool: Pool): Promise<EndpointGroup> {
-    if (pool.launcher.kind === 'local' && !pool.live && !pool.remote) this.#makeRoom();
-    return pool.warm();
+    if (pool.launcher.kind !== 'local' || pool.live || pool.remote) return pool.warm();
+    return pool.warm(makeRoom(this.#pools.values(), this.#config.workers.max_live));
   }
 
   /**
    * Which weights local pools of these models would load, as label → number of models:
-   * `{"test-model": 24}` on a fresh checkout. Empty without local pools.
+   * `{"test-model": 24}` on a fresh checkout. A model counts when the first entry that
+   * serves it on one of its inference GPUs (an entry with gpu "*" serves every GPU) is
+   * local. Entries below that one are not looked at, so an upstream entry for one GPU
+   * hides local pools of the same model on other GPUs: this is a summary per model, not
+   * per pool.
    */
-  localWeights(models: readonly string[]): Record<string, number> {
+  localWeights(models: readonly ModelGpus[]): Record<string, number> {
     const summary: Record<string, number> = {};
-    if (!this.hasLocalPools) return summary;
     for (const model of models) {
-      const { label } = resolveWeights(model, this.#config);
+      const entry = this.#entries.match([model.id], model.inferenceGpus.map((s) => s.canonical));
+      if (entry?.config.kind !== 'local') continue;
+      const { label } = resolveWeights(model.id, this.#config);
       summary[label] = (summary[label] ?? 0) + 1;
     }
     return summary;
@@ -182,7 +202,7 @@ export class PoolManager {
   async close(): Promise<void> {
     this.#sync?.stop();
     await Promise.all([...this.#pools.values()].map((p) => p.close()));
-    await Promise.all(this.#entries.map((e) => e.group?.close()));
+    await this.#entries.close();
   }
 
   /** Another replica's record: shown on the pool it describes, if this replica serves that pool. */
@@ -194,30 +214,27 @@ export class PoolManager {
     if (pool && pool.key.host === record.host) pool.applyShared(snapshot);
   }
 
-  #serves(entry: Entry, aliases: readonly string[]): boolean {
-    return entry.config.models.some((m) => m === '*' || aliases.some((id) => id.toLowerCase() === m.toLowerCase()));
-  }
-
-  #launcher(entry: Entry, query: PoolQuery): PoolLauncher {
+  #launcher(entry: PoolEntry, query: PoolQuery): PoolLauncher {
     if (entry.group) return new UpstreamProbeLauncher(entry.group, query.model);
-    const { workers, warmup } = this.#config;
+    const { workers } = this.#config;
     return new LocalWorkerLauncher(
       resolveWeights(query.model, this.#config),
-      { threads: workers.threads, contextTokens: workers.context_tokens, timeoutMs: warmup.timeout_ms },
+      { threads: workers.threads, contextTokens: workers.context_tokens, requests: this.#workerRequests() },
       `${query.model}@${query.gpu}`,
     );
   }
 
-  /** Keeps live local workers under workers.max_live by evicting the least recently used idle one. */
-  #makeRoom(): void {
-    const live = [...this.#pools.values()].filter((p) => p.launcher.kind === 'local' && p.live);
-    const max = this.#config.workers.max_live;
-    if (live.length < max) return;
-    const idle = live.filter((p) => p.inFlight === 0 && p.state === 'warmed').sort((a, b) => (a.lastUsed ?? 0) - (b.lastUsed ?? 0));
-    const victim = idle[0];
-    if (!victim) {
-      throw new GatewayError('workers_busy', `All ${max} local workers are busy or starting (${live.map((p) => `${p.model} on ${p.gpu}`).join(', ')}). Retry shortly, or raise workers.max_live in the config.`);
-    }
-    void victim.stop();
+  /**
+   * Calls to a local worker, this replica's or a borrowed one: a worker is an upstream
+   * like any other, so upstream.timeout_ms bounds each request (a long CPU generation
+   * is no failed start).
+   */
+  #workerRequests(): EndpointOptions {
+    return { connectTimeoutMs: WORKER_CONNECT_TIMEOUT_MS, timeoutMs: this.#config.upstream.timeout_ms };
   }
+}
+
+/** Pools are per entry too: two entries serving one (model, gpu) never share a pool. */
+function poolMapKey(entry: PoolEntry, query: PoolQuery): string {
+  return `${entry.index}\u0000${query.model}\u0000${query.gpu}`;
 }

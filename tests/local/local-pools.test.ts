@@ -117,6 +117,38 @@ describe('idle pools go cold', () => {
   });
 });
 
+describe('asking the status of a pool', () => {
+  it('answers for a pool never used, as its launcher would report it, without creating it', async () => {
+    const gw = await startGateway({ workers: { models_dir: await modelsDirWithTestModel() }, pools: [{ kind: 'local' }] });
+    try {
+      const response = await fetch(`${gw.url}/warmup/status/${MODEL}?gpu=L4`);
+      assert.equal(response.headers.get('x-selected-gpu'), 'L4');
+      const body = await response.json();
+      assert.deepEqual(
+        [body.status, body.model, body.gpu, body.kind, body.device, body.weights, body.last_used],
+        ['cold', MODEL, 'L4', 'local', 'cpu', 'test-model', null],
+      );
+      assert.deepEqual((await (await fetch(`${gw.url}/warmup/status`)).json()).pools, []);
+      assert.deepEqual((await (await fetch(`${gw.url}/health`)).json()).pools, { cold: 0, warming: 0, warmed: 0, failed: 0 });
+      assert.deepEqual(await workerPids(), []);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('still answers 503 no_pool where no entry serves the model on that GPU', async () => {
+    const gw = await startGateway({ workers: { models_dir: await modelsDirWithTestModel() }, pools: [{ kind: 'local', gpu: 'L4' }] });
+    try {
+      const response = await fetch(`${gw.url}/warmup/status/${MODEL}?gpu=A100`);
+      assert.equal(response.status, 503);
+      assert.equal((await response.json()).error.code, 'no_pool');
+      assert.deepEqual((await (await fetch(`${gw.url}/warmup/status`)).json()).pools, []);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
 describe('weights that will not load', () => {
   it('leaves the pool failed with the error, and a 502 for a call that waited', async () => {
     const bad = await truncatedModel();

@@ -11,7 +11,7 @@ import type { GatewayContext } from '../gateway-context.js';
 export function registerHealth(app: FastifyInstance, ctx: GatewayContext) {
   const started = new Date().toISOString();
   const models = ctx.catalog.list().map((m) => m.id);
-  const weights = ctx.pools.localWeights(models);
+  const weights = ctx.pools.localWeights(ctx.catalog.list());
   app.get('/health', { schema: ROUTE_SCHEMAS.health }, async () => {
     const pools: Record<PoolState, number> = { cold: 0, warming: 0, warmed: 0, failed: 0 };
     for (const status of ctx.pools.statuses()) pools[status.state]++;

@@ -1,7 +1,7 @@
 import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../errors/gateway-error.js';
-import type { Pool } from '../../pools/pool.js';
+import type { PoolQuery } from '../../pools/pool-manager.js';
 import type { PoolStatus } from '../../pools/pool-status.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
@@ -21,12 +21,12 @@ const seconds = (ms: number) => Math.floor(ms / 1000);
  * `/`) and is only ever used to look up the catalog; the GPU comes from `?gpu=`, then
  * X-GPU-Preference, then the model's default (the spec's §2).
  */
-function poolOf(ctx: GatewayContext, request: FastifyRequest): { pool: Pool; requested: string } {
+function queryOf(ctx: GatewayContext, request: FastifyRequest): { query: PoolQuery; requested: string } {
   const requested = (request.params as { '*'?: string })['*'] ?? '';
   if (!requested) throw new GatewayError('invalid_request', 'Name the model in the path, e.g. POST /warmup/Qwen/Qwen3-0.6B.', 'model_id');
   const model = resolveModel(ctx.catalog, requested, 'model_id');
   const { spec } = selectGpu(ctx.catalog, model, { query: (request.query as WarmupQuery).gpu, header: headerValue(request, 'x-gpu-preference') });
-  return { pool: findPool(ctx, model.id, [requested, model.id], spec.canonical), requested };
+  return { query: { model: model.id, aliases: [requested, model.id], gpu: spec.canonical }, requested };
 }
 
 function statusBody(status: PoolStatus, requested: string) {
@@ -47,7 +47,8 @@ function statusBody(status: PoolStatus, requested: string) {
 /** `POST warmup/{model_id}`, `GET warmup/status/{model_id}` and `GET warmup/status`. */
 export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
   app.post('/warmup/*', { schema: ROUTE_SCHEMAS.warmup }, async (request, reply) => {
-    const { pool, requested } = poolOf(ctx, request);
+    const { query, requested } = queryOf(ctx, request);
+    const pool = findPool(ctx, query.model, query.aliases, query.gpu);
     reply.header('x-selected-gpu', pool.gpu);
     reply.routed = { model: pool.model, gpu: pool.gpu };
     const wait = ['true', '1'].includes(String((request.query as WarmupQuery).wait));
@@ -58,9 +59,12 @@ export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
   });
 
   app.get('/warmup/status/*', { schema: ROUTE_SCHEMAS.warmupStatus }, async (request, reply) => {
-    const { pool, requested } = poolOf(ctx, request);
-    reply.header('x-selected-gpu', pool.gpu);
-    return statusBody(pool.status(), requested);
+    const { query, requested } = queryOf(ctx, request);
+    // Asking must not create the pool. Only when no entry serves it does findPool run,
+    // to answer its 503 (it creates nothing then either).
+    const status = ctx.pools.peek(query) ?? findPool(ctx, query.model, query.aliases, query.gpu).status();
+    reply.header('x-selected-gpu', status.gpu);
+    return statusBody(status, requested);
   });
 
   app.get('/warmup/status', { schema: ROUTE_SCHEMAS.warmupList }, async () => ({ pools: ctx.pools.statuses().map((s) => statusBody(s, s.model)) }));
