@@ -3,8 +3,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { MemoryStateStore } from './memory-state-store.js';
 import type { PoolStateStore } from './pool-state-store.js';
-import { RedisStateStore } from './redis-state-store.js';
-import { ResilientStateStore } from './resilient-state-store.js';
 
 export interface StateSetup {
   store: PoolStateStore;
@@ -20,6 +18,8 @@ export interface StateSetup {
 export async function createStateStore(config: Pick<Config, 'state'>, logger: Logger): Promise<StateSetup> {
   const replica = randomUUID();
   if (config.state.store === 'memory') return { store: new MemoryStateStore(), replica };
+  // Loaded only here: a single gateway on the memory store never pays for ioredis.
+  const [{ RedisStateStore }, { ResilientStateStore }] = await Promise.all([import('./redis-state-store.js'), import('./resilient-state-store.js')]);
   const redis = new RedisStateStore({ url: config.state.url, keyPrefix: config.state.key_prefix });
   const store = new ResilientStateStore(redis, { logger, replica });
   await store.start();
