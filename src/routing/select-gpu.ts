@@ -19,8 +19,8 @@ export interface GpuPreferences {
   body?: unknown;
   query?: unknown;
   header?: string | undefined;
-  /** Canonical specs on which the model is warm now; the cheapest of them wins. */
-  warm?: readonly string[];
+  /** Canonical specs on which the model is warm now (the cheapest wins); asked only when nothing was named. */
+  warm?: () => readonly string[];
 }
 
 const PARAM: Record<'body' | 'query' | 'header', string> = {
@@ -67,7 +67,8 @@ export function selectGpu(catalog: ModelCatalog, model: CatalogModel, prefs: Gpu
     const text = given(prefs[source], source);
     if (text !== undefined) return { spec: checkRequestedGpu(catalog, model, text, PARAM[source]), source };
   }
-  const warm = prefs.warm?.length ? model.inferenceGpus.find((s) => prefs.warm?.includes(s.canonical)) : undefined;
+  const warmGpus = prefs.warm?.() ?? [];
+  const warm = warmGpus.length ? model.inferenceGpus.find((s) => warmGpus.includes(s.canonical)) : undefined;
   if (warm) return { spec: warm, source: 'warm' };
   if (!model.defaultGpu) {
     throw new GatewayError('unsupported_gpu', `No GPU this gateway allows can serve ${model.id}. Add a larger GPU spec to gpus.allowed, or set models."${model.id}".inference_gpus in the config.`, 'model');

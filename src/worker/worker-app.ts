@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
+import { abortOnDisconnect } from '../http/abort-on-disconnect.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { chatChunk, chatCompletion, newCompletionIdentity, sseEvent, usage } from '../openai/chat-completion.js';
@@ -32,14 +33,6 @@ function generationOf(body: ChatRequest, signal: AbortSignal): Generation {
     stop: typeof body.stop === 'string' ? [body.stop] : (body.stop ?? undefined),
     signal,
   };
-}
-
-function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
 }
 
 function streamGeneration(reply: FastifyReply, engine: LlamaEngine, body: ChatRequest, generation: Generation) {

@@ -37,8 +37,13 @@ describe('GPU precedence: body > query > header > warm pool > model default', ()
   });
 
   it('prefers a warm pool of the model over its default when nothing is asked', () => {
-    const choice = selectGpu(catalog, qwen, { warm: ['A100'] });
+    const choice = selectGpu(catalog, qwen, { warm: () => ['A100'] });
     assert.deepEqual([choice.spec.canonical, choice.source], ['A100', 'warm']);
+  });
+
+  it('does not look for warm pools when the call names a GPU', () => {
+    const warm = () => assert.fail('warm pools were looked up on the hot path');
+    assert.equal(selectGpu(catalog, qwen, { header: 'L40S', warm }).spec.canonical, 'L40S');
   });
 
   it('falls back to the model default, the cheapest allowed spec', () => {

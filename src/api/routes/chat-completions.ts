@@ -1,13 +1,14 @@
-import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { abortOnDisconnect } from '../../http/abort-on-disconnect.js';
+import { parseChatRequest } from '../../openai/chat-request.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
-import { parseChatRequest } from '../../openai/chat-request.js';
+import { findPool } from '../find-pool.js';
 import type { GatewayContext } from '../gateway-context.js';
+import { headerValue } from '../header-value.js';
+import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import { relayUpstream } from '../relay-upstream.js';
 import { createStamp } from '../shape-response.js';
-import { findPool } from '../find-pool.js';
-import { headerValue } from '../header-value.js';
 
 /** Fields the gateway reads and the upstream must not see. */
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
@@ -22,15 +23,6 @@ function upstreamBody(request: FastifyRequest): string {
   return JSON.stringify(forward);
 }
 
-/** Aborts the upstream call when the client goes away before the answer is complete. */
-function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
-
 export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContext) {
   app.post('/chat/completions', { schema: ROUTE_SCHEMAS.chat }, async (request, reply) => {
     const body = parseChatRequest(request.body);
@@ -38,7 +30,7 @@ export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContex
     const { spec } = selectGpu(ctx.catalog, model, {
       body: body.gpu_preference,
       header: headerValue(request, 'x-gpu-preference'),
-      warm: ctx.pools.warmGpus(model.id),
+      warm: () => ctx.pools.warmGpus(model.id),
     });
     const gpu = spec.canonical;
     reply.header('x-selected-gpu', gpu);
