@@ -23,13 +23,17 @@ export async function startProcess(command: string, args: string[], isReady: (li
   const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${command} ${args.join(' ')} did not start:\n${log}`)), 60_000);
     let carry = '';
-    child.stdout!.on('data', (data: Buffer) => {
+    child.stdout!.on('data', function watch(data: Buffer) {
       const lines = (carry + data.toString()).split('\n');
       carry = lines.pop() ?? '';
       for (const line of lines) {
         log += `${line}\n`;
         const found = isReady(line);
         if (found) {
+          // From here on the output is drained and dropped: keeping it would make this
+          // process, which shares the cores with the load generator, do work per request.
+          child.stdout!.off('data', watch);
+          child.stderr!.removeAllListeners('data');
           clearTimeout(timer);
           resolve(found);
         }
@@ -39,6 +43,7 @@ export async function startProcess(command: string, args: string[], isReady: (li
     child.once('exit', (code) => reject(new Error(`${command} exited with ${code}:\n${log}`)));
   });
   child.stdout!.resume();
+  child.stderr!.resume();
   return {
     child,
     ready,

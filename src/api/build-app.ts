@@ -1,9 +1,8 @@
-import cors from '@fastify/cors';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { createKeyCheck } from './auth-hook.js';
-import { corsOptions } from './cors-options.js';
+import { CorsPolicy } from '../http/cors-policy.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -61,25 +60,32 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
 
   // Every body is JSON; anything else is a 415 that says so, not a string to misread.
   app.removeContentTypeParser('text/plain');
-  await app.register(cors, corsOptions(ctx.config.cors.origins));
   // After SIGTERM, requests already in flight finish; new ones are told to go elsewhere.
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // One hook, not three: it runs on every request.
+  // One callback-style hook, not several async ones: it runs on every request.
   const checkKey = createKeyCheck(ctx.config.auth.api_keys, isPublic);
-  app.addHook('onRequest', async (request, reply) => {
+  const cors = new CorsPolicy(ctx.config.cors.origins);
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (closing) {
       reply.header('connection', 'close');
-      throw new GatewayError('shutting_down', 'This gateway is shutting down and takes no new requests; retry, and the load balancer will send you to another replica.');
+      return done(new GatewayError('shutting_down', 'This gateway is shutting down and takes no new requests; retry, and the load balancer will send you to another replica.'));
     }
-    checkKey(request);
+    if (cors.isPreflight(request.raw)) return void reply.code(204).headers(cors.preflightHeaders(request.raw)).send();
+    reply.headers(cors.headersFor(request.raw));
+    try {
+      checkKey(request);
+    } catch (error) {
+      return done(error as GatewayError);
+    }
+    done();
   });
 
   const { metrics } = ctx;
-  observeRequests(app, metrics);
+  observeRequests(app, metrics, options.logger ?? false);
   app.get('/metrics', { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
   acceptEmptyJsonBodies(app);

@@ -1,22 +1,27 @@
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import type { GatewayMetrics } from './gateway-metrics.js';
+import { requestLineWriter } from './request-line.js';
 import './routed-reply.js';
 
 /** Failures that count against a pool rather than against the caller. */
 const POOL_FAILURES = new Set(['upstream_error', 'upstream_timeout', 'warmup_failed', 'workers_busy', 'no_pool']);
 
 /**
- * One place that watches every response: Prometheus series, and one pino line per
+ * One place that watches every response: Prometheus series, and one log line per
  * request with its id, route, model, selected GPU, status, total and overhead ms
- * (issue 6 §3). pino writes asynchronously, so the line costs no blocking write.
+ * (issue 6 §3). Both hooks are callback-style: they run on every call, and an async
+ * hook costs a promise and a microtask turn each time.
  */
-export function observeRequests(app: FastifyInstance, metrics: GatewayMetrics): void {
+export function observeRequests(app: FastifyInstance, metrics: GatewayMetrics, logger: Logger | false): void {
+  const writeLine = logger ? requestLineWriter(logger) : undefined;
   app.decorateReply('routed', null);
-  app.addHook('onError', async (_request, _reply, error) => {
+  app.addHook('onError', (_request, _reply, error, done) => {
     if (error instanceof GatewayError && POOL_FAILURES.has(error.code)) metrics.upstreamErrors.inc({ kind: error.code });
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const routed = reply.routed;
     const model = routed?.model ?? 'none';
@@ -28,9 +33,7 @@ export function observeRequests(app: FastifyInstance, metrics: GatewayMetrics): 
     if (routed?.overheadMs !== undefined) metrics.overhead.observe({ route }, routed.overheadMs / 1000);
     if (routed?.firstByteMs !== undefined) metrics.firstByte.observe({ model, gpu }, routed.firstByteMs / 1000);
     if (routed?.upstreamError) metrics.upstreamErrors.inc({ kind: routed.upstreamError });
-    request.log.info(
-      { route, method: request.method, model: routed?.model, gpu: routed?.gpu, status, total_ms: Number(totalMs.toFixed(3)), overhead_ms: routed?.overheadMs === undefined ? undefined : Number(routed.overheadMs.toFixed(3)) },
-      'request',
-    );
+    writeLine?.({ reqId: request.id, route, method: request.method, model: routed?.model, gpu: routed?.gpu, status, totalMs, overheadMs: routed?.overheadMs });
+    done();
   });
 }

@@ -1,10 +1,8 @@
-import type { FastifyReply } from 'fastify';
+import type { ServerResponse } from 'node:http';
 
-/** Aborts when the client goes away before the answer is complete, so work on its behalf stops. */
-export function abortOnDisconnect(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort();
+/** Calls `abort` when the client goes away before the answer is complete, so work on its behalf stops. */
+export function onDisconnect(response: ServerResponse, abort: () => void): void {
+  response.once('close', () => {
+    if (!response.writableFinished) abort();
   });
-  return controller.signal;
 }

@@ -1,4 +1,4 @@
-import type { CorsOrigins } from './cors-headers.js';
+import type { CorsOrigins } from '../http/cors-policy.js';
 
 /** Everything `gpuroute proxy` runs with, checked once at start-up. */
 export interface ProxyOptions {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
-import { CorsPolicy } from './cors-headers.js';
+import { CorsPolicy } from '../http/cors-policy.js';
 import { sendError } from './error-response.js';
 import { forwardRequest, type ForwardContext } from './forward-request.js';
 import type { ProxyOptions } from './proxy-options.js';

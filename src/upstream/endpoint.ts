@@ -1,4 +1,5 @@
 import { Pool, type Dispatcher } from 'undici';
+import type { UpstreamSignal } from './upstream-signal.js';
 
 export interface EndpointOptions {
   connectTimeoutMs: number;
@@ -16,7 +17,7 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
-  signal?: AbortSignal;
+  signal?: AbortSignal | UpstreamSignal;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
-import { abortOnDisconnect } from '../http/abort-on-disconnect.js';
+import { onDisconnect } from '../http/abort-on-disconnect.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { chatChunk, chatCompletion, newCompletionIdentity, sseEvent, usage } from '../openai/chat-completion.js';
@@ -75,7 +75,9 @@ export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance>
     const body = parseChatRequest(request.body);
     const engine = info.engine;
     if (!engine) throw new GatewayError('not_ready', `The worker is ${info.state}${info.error ? `: ${info.error}` : ''}; wait for GET /health to say "ready".`);
-    const generation = generationOf(body, abortOnDisconnect(reply));
+    const controller = new AbortController();
+    onDisconnect(reply.raw, () => controller.abort());
+    const generation = generationOf(body, controller.signal);
     if (body.stream) return streamGeneration(reply, engine, body, generation);
     const result = await engine.generate(generation);
     return chatCompletion(newCompletionIdentity(body.model), result.text, result.finishReason, usage(result.promptTokens, result.completionTokens));

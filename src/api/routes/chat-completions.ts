@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { abortOnDisconnect } from '../../http/abort-on-disconnect.js';
+import { onDisconnect } from '../../http/abort-on-disconnect.js';
 import { parseChatRequest } from '../../openai/chat-request.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
@@ -9,6 +9,7 @@ import { headerValue } from '../header-value.js';
 import { ROUTE_SCHEMAS } from '../openapi/schemas.js';
 import { relayUpstream } from '../relay-upstream.js';
 import { createStamp } from '../shape-response.js';
+import { UpstreamSignal } from '../../upstream/upstream-signal.js';
 
 /** Fields the gateway reads and the upstream must not see. */
 const GATEWAY_ONLY_FIELDS = ['gpu_preference'] as const;
@@ -40,13 +41,15 @@ export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContex
     const end = pool.begin();
     reply.raw.once('close', end);
     const waitStartedAt = performance.now();
+    const signal = new UpstreamSignal();
+    onDisconnect(reply.raw, () => signal.abort());
     const group = await ctx.pools.endpointsFor(pool);
     const { endpoint, response } = await group.send({
       path: '/chat/completions',
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: body.stream ? 'text/event-stream' : 'application/json' },
       body: upstreamBody(request),
-      signal: abortOnDisconnect(reply),
+      signal,
     });
     if (response.statusCode < 300) pool.noteServed();
     return relayUpstream(reply, { response, endpoint: endpoint.baseUrl, waitStartedAt }, createStamp(body.model, gpu));
