@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import type { FastifyReply } from 'fastify';
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toUpstreamError } from '../upstream/upstream-failure.js';
+import type { UpstreamAnswer } from '../upstream/upstream-answer.js';
 import { errorBody } from '../http/error-body.js';
 import './routed-reply.js';
 import { stampEventStream, stampJson, type Stamp } from './shape-response.js';
@@ -14,7 +14,7 @@ function snippet(text: string): string {
   return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat || '(empty body)';
 }
 
-async function readText(response: Dispatcher.ResponseData, endpoint: string): Promise<string> {
+async function readText(response: UpstreamAnswer, endpoint: string): Promise<string> {
   try {
     return await response.body.text();
   } catch (error) {
@@ -58,8 +58,8 @@ function relayClientError(reply: FastifyReply, status: number, text: string, end
  * Sends the upstream's answer to the client: JSON stamped with the selected GPU and the
  * requested model, SSE stamped chunk by chunk, upstream 5xx or garbage as a 502.
  */
-export interface UpstreamAnswer {
-  response: Dispatcher.ResponseData;
+export interface RelayedCall {
+  response: UpstreamAnswer;
   endpoint: string;
   /** performance.now() when the gateway began waiting on the pool (a cold start counts as waiting). */
   waitStartedAt: number;
@@ -76,8 +76,8 @@ function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
   reply.header('x-gateway-overhead-ms', overhead.toFixed(3));
 }
 
-export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer, stamp: Stamp) {
-  const { response, endpoint } = answer;
+export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stamp: Stamp) {
+  const { response, endpoint } = call;
   const status = response.statusCode;
   const contentType = String(response.headers['content-type'] ?? '');
   if (status >= 200 && status < 300 && contentType.includes('text/event-stream')) {
@@ -89,7 +89,7 @@ export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer,
     const onFirstChunk = () => {
       if (reply.routed) reply.routed.firstByteMs = reply.elapsedTime;
     };
-    markOverhead(reply, answer.waitStartedAt);
+    markOverhead(reply, call.waitStartedAt);
     return reply
       .code(status)
       .header('content-type', 'text/event-stream; charset=utf-8')
@@ -98,7 +98,7 @@ export async function relayUpstream(reply: FastifyReply, answer: UpstreamAnswer,
       .send(Readable.from(stampEventStream(response.body, stamp, { describeFailure, onFirstChunk }), { objectMode: false }));
   }
   const text = await readText(response, endpoint);
-  markOverhead(reply, answer.waitStartedAt);
+  markOverhead(reply, call.waitStartedAt);
   if (status >= 400 && status < 500) return relayClientError(reply, status, text, endpoint);
   if (status < 200 || status >= 300) {
     throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status}: ${snippet(text)}`);

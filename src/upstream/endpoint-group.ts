@@ -1,11 +1,11 @@
-import type { Dispatcher } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { Endpoint, type EndpointOptions, type UpstreamRequest } from './endpoint.js';
+import type { UpstreamAnswer } from './upstream-answer.js';
 import { failedBeforeFirstByte, toUpstreamError } from './upstream-failure.js';
 
 export interface UpstreamResponse {
   endpoint: Endpoint;
-  response: Dispatcher.ResponseData;
+  response: UpstreamAnswer;
 }
 
 /**

@@ -1,5 +1,6 @@
-import { Pool, type Dispatcher } from 'undici';
-import type { UpstreamSignal } from './upstream-signal.js';
+import { Pool } from 'undici';
+import { answerHandler, type UpstreamAnswer } from './upstream-answer.js';
+import type { AnySignal } from './upstream-signal.js';
 
 export interface EndpointOptions {
   connectTimeoutMs: number;
@@ -17,7 +18,7 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string | Buffer;
-  signal?: AbortSignal | UpstreamSignal;
+  signal?: AnySignal;
 }
 
 /**
@@ -49,23 +50,19 @@ export class Endpoint {
   }
 
   /** Resolves once headers arrive; the in-flight count drops when the body is done. */
-  async request(req: UpstreamRequest): Promise<Dispatcher.ResponseData> {
+  request(req: UpstreamRequest): Promise<UpstreamAnswer> {
     this.outstanding++;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await this.pool.request({
+    const { handler, answer } = answerHandler(req.signal, () => this.outstanding--);
+    this.pool.dispatch(
+      {
         path: req.fromOrigin ? req.path : this.basePath + req.path,
         method: req.method,
-        headers: this.authorization ? { ...req.headers, authorization: this.authorization } : req.headers,
+        headers: this.authorization ? { ...req.headers, authorization: this.authorization } : (req.headers ?? null),
         body: req.body ?? null,
-        signal: req.signal ?? null,
-      });
-    } catch (error) {
-      this.outstanding--;
-      throw error;
-    }
-    response.body.once('close', () => this.outstanding--);
-    return response;
+      },
+      handler,
+    );
+    return answer;
   }
 
   close(): Promise<void> {

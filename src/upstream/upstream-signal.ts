@@ -1,9 +1,8 @@
 import { EventEmitter } from 'node:events';
 
 /**
- * An abort signal in the form undici also accepts (an emitter with `aborted` and an
- * `abort` event). Every proxied call makes one; an AbortController with its listeners
- * costs about 6 µs here against 0.2 µs for this (bench, issue 4).
+ * An abort signal made for the hot path. Every proxied call makes one; an AbortController
+ * with its listeners costs about 6 µs here against 0.2 µs for this emitter (issue 4).
  */
 export class UpstreamSignal extends EventEmitter {
   aborted = false;
@@ -13,4 +12,17 @@ export class UpstreamSignal extends EventEmitter {
     this.aborted = true;
     this.emit('abort');
   }
+}
+
+/** What an upstream call can be stopped by: ours, or a standard AbortSignal (probes, warm-ups). */
+export type AnySignal = AbortSignal | UpstreamSignal;
+
+/** Runs `listener` once when `signal` aborts; returns the way to stop listening. */
+export function onAbort(signal: AnySignal, listener: () => void): () => void {
+  if (signal instanceof UpstreamSignal) {
+    signal.once('abort', listener);
+    return () => signal.off('abort', listener);
+  }
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
 }
