@@ -1,14 +1,15 @@
-// `npm run bench`: gpuroute against the mock upstream called directly (the physical limit)
-// and against the Portkey gateway, in interleaved rounds, all on 127.0.0.1. Writes
-// docs/benchmarks.md and docs/benchmarks.png. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAMS.
+// `npm run bench`: gpuroute against the mock upstream called directly (the physical limit),
+// a minimal Node.js proxy (the floor for any Node proxy here) and the Portkey gateway, in
+// interleaved rounds, all on 127.0.0.1. Writes docs/benchmarks.md and docs/benchmarks.png. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAMS.
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProcess, runJson, type BenchProcess } from './bench-process.js';
 import { renderChart } from './chart.js';
+import { addDifference, quantileBoundMs, scrapeOverhead, type Buckets } from './overhead-histogram.js';
 import { median } from './percentiles.js';
-import { writeReport, type Results, type TargetName } from './write-report.js';
+import { LABELS, TARGET_ORDER, writeReport, type Results, type TargetName } from './write-report.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -54,6 +55,7 @@ async function startTargets(): Promise<{ mock: BenchProcess; targets: Target[] }
   const gpuroute = await startProcess(process.execPath, [join(ROOT, 'bin/gpuroute.js'), 'serve', '--config', config, '--port', '0'], (line) =>
     line.includes('"gpuroute listening"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
   );
+  const floor = await startProcess(process.execPath, [...tsx, join(ROOT, 'bench/minimal-node-proxy.ts'), mockUrl], jsonLine('url'));
   const portkeyPort = await freePort();
   const portkey = await startProcess(
     process.execPath,
@@ -65,6 +67,7 @@ async function startTargets(): Promise<{ mock: BenchProcess; targets: Target[] }
     mock,
     targets: [
       { name: 'direct', url: `${mockUrl}/v1/chat/completions`, headers: json },
+      { name: 'floor', url: `${String(floor.ready.url)}/v1/chat/completions`, headers: json, process: floor },
       { name: 'gpuroute', url: `${String(gpuroute.ready.url)}/v1/chat/completions`, headers: json, process: gpuroute },
       {
         name: 'portkey',
@@ -77,7 +80,7 @@ async function startTargets(): Promise<{ mock: BenchProcess; targets: Target[] }
 }
 
 async function interleaved<T>(targets: Target[], run: (t: Target) => Promise<T>): Promise<Record<TargetName, T[]>> {
-  const out = { direct: [], gpuroute: [], portkey: [] } as Record<TargetName, T[]>;
+  const out = { direct: [], floor: [], gpuroute: [], portkey: [] } as Record<TargetName, T[]>;
   for (let round = 0; round < ROUNDS; round++) {
     for (const target of targets) {
       out[target.name].push(await run(target));
@@ -114,10 +117,16 @@ async function main(): Promise<void> {
 
     process.stderr.write(`latency at ${RATE} req/s (hrtime client) `);
     type Fixed = { p50: number; p99: number; errors: number; non2xx: number };
-    const precise = await interleaved(targets, (t) =>
-      runJson<Fixed>(join(ROOT, 'bench/fixed-rate-run.ts'), { url: t.url, headers: t.headers, body: BODY, rate: RATE, durationMs: SECONDS * 1000, connections: CONNECTIONS }),
-    );
+    const overhead: Buckets = new Map();
+    const gatewayUrl = String(gateway.ready.url);
+    const precise = await interleaved(targets, async (t) => {
+      const before = t.process === gateway ? await scrapeOverhead(gatewayUrl) : undefined;
+      const run = await runJson<Fixed>(join(ROOT, 'bench/fixed-rate-run.ts'), { url: t.url, headers: t.headers, body: BODY, rate: RATE, durationMs: SECONDS * 1000, connections: CONNECTIONS });
+      if (before) addDifference(overhead, before, await scrapeOverhead(gatewayUrl));
+      return run;
+    });
     results.latency = { p50: medians(precise, (r) => r.p50), p99: medians(precise, (r) => r.p99) };
+    results.gatewayOverhead = { p50: quantileBoundMs(overhead, 0.5), p99: quantileBoundMs(overhead, 0.99) };
 
     process.stderr.write('streaming: first and last byte ');
     type Stream = { firstByte: { p50: number }; lastByte: { p50: number }; failures: number };
@@ -145,8 +154,8 @@ async function main(): Promise<void> {
   full.machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${process.platform}`;
   full.settings = { rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, rate: RATE, streams: STREAMS };
   writeFileSync(join(ROOT, 'docs/benchmarks.png'), renderChart([
-    { title: 'Throughput, 64 connections', unit: 'requests/s (higher is better)', bars: (['direct', 'gpuroute', 'portkey'] as const).map((n) => ({ label: n, value: full.throughput[n] })) },
-    { title: `p99 latency at ${RATE} req/s`, unit: 'ms (lower is better)', bars: (['direct', 'gpuroute', 'portkey'] as const).map((n) => ({ label: n, value: full.latency.p99[n] })) },
+    { title: 'Throughput, 64 connections', unit: 'requests/s (higher is better)', bars: TARGET_ORDER.map((n) => ({ label: LABELS[n], value: full.throughput[n] })) },
+    { title: `p99 latency at ${RATE} req/s`, unit: 'ms (lower is better)', bars: TARGET_ORDER.map((n) => ({ label: LABELS[n], value: full.latency.p99[n] })) },
   ]));
   const report = writeReport(full);
   writeFileSync(join(ROOT, 'docs/benchmarks.md'), report.markdown);

@@ -1,4 +1,6 @@
-export type TargetName = 'direct' | 'gpuroute' | 'portkey';
+export type TargetName = 'direct' | 'floor' | 'gpuroute' | 'portkey';
+export const TARGET_ORDER: readonly TargetName[] = ['direct', 'floor', 'gpuroute', 'portkey'];
+export const LABELS: Record<TargetName, string> = { direct: 'direct', floor: 'node floor', gpuroute: 'gpuroute', portkey: 'portkey' };
 type PerTarget = Record<TargetName, number>;
 
 export interface Results {
@@ -8,6 +10,8 @@ export interface Results {
   throughputErrors: PerTarget;
   cannonLatency: { p50: PerTarget; p99: PerTarget };
   latency: { p50: PerTarget; p99: PerTarget };
+  /** Bucket bounds (ms) of the gateway's own overhead histogram over the hrtime runs. */
+  gatewayOverhead: { p50: number; p99: number };
   ttfb: PerTarget;
   ttlb: PerTarget;
   held: Record<TargetName, { held: number; completed: number; failed: number; rssMb: number }>;
@@ -42,7 +46,18 @@ export function checks(r: Results): Check[] {
 }
 
 function row(label: string, values: PerTarget, digits: number, unit = ''): string {
-  return `| ${label} | ${f(values.direct, digits)}${unit} | ${f(values.gpuroute, digits)}${unit} | ${f(values.portkey, digits)}${unit} |`;
+  return `| ${label} | ${TARGET_ORDER.map((n) => `${f(values[n], digits)}${unit}`).join(' | ')} |`;
+}
+
+/** The same ratios for the minimal Node proxy: what the hardware and Node leave to any proxy. */
+function floorLine(r: Results): string {
+  const pct = (n: TargetName) => f((r.throughput[n] / r.throughput.direct) * 100, 0);
+  return `The minimal Node.js proxy (bench/minimal-node-proxy.ts: node:http in, one undici pool out, no
+routing, keys, stamping, metrics or logs) reached ${pct('floor')} % of direct and ${f(r.throughput.floor / r.throughput.portkey, 1)}× Portkey in
+the same run, with p50/p99 added at ${r.settings.rate} req/s of ${f(r.latency.p50.floor - r.latency.p50.direct, 3)} / ${f(r.latency.p99.floor - r.latency.p99.direct, 3)} ms and
+${f(r.held.floor.rssMb, 1)} MB RSS holding the ${r.settings.streams} streams; gpuroute reached ${pct('gpuroute')} % of direct, ${f(r.throughput.gpuroute / r.throughput.floor * 100, 0)} % of the floor.
+gpuroute's own work per call in the ${r.settings.rate} req/s runs (its overhead histogram on /metrics: total time
+minus time waiting on the upstream): p50 ≤ ${f(r.gatewayOverhead.p50, 2)} ms, p99 ≤ ${f(r.gatewayOverhead.p99, 2)} ms (bucket bounds).`;
 }
 
 export function writeReport(r: Results): { markdown: string; summary: string } {
@@ -53,11 +68,12 @@ export function writeReport(r: Results): { markdown: string; summary: string } {
 Written by \`npm run bench\` (bench/run-bench.ts). Everything runs on 127.0.0.1: a fast
 OpenAI-compatible mock upstream in its own process; gpuroute (built, \`gpuroute serve\`) with one
 pool pointing at it; the Portkey AI gateway (\`@portkey-ai/gateway@1.15.2\`, \`--headless\`, custom
-host pointing at the mock); and the mock called directly, the physical limit. Load comes from
+host pointing at the mock); a minimal Node.js proxy, the floor for any proxy written in Node
+here; and the mock called directly, the physical limit. Load comes from
 separate processes: autocannon for throughput, and an open-loop client timing each request with
 \`process.hrtime\` for latency (autocannon's latency histogram has 1 ms resolution, too coarse for
 sub-millisecond targets; its figures are shown too). Every target gets the same body and
-${r.settings.connections} connections; rounds are interleaved (direct, gpuroute, portkey; repeat) and the
+${r.settings.connections} connections; rounds are interleaved (direct, node floor, gpuroute, portkey; repeat) and the
 table shows medians of ${r.settings.rounds} rounds of ${r.settings.seconds} s.
 
 Machine: ${r.machine}. The load generator, the gateway under test and the mock share its cores.
@@ -72,8 +88,8 @@ ${list.map((c) => `| ${c.target} | ${c.measured} | ${c.pass ? 'yes' : '**no**'} 
 
 ## Figures
 
-| scenario | direct | gpuroute | portkey |
-|---|---|---|---|
+| scenario | direct | node floor | gpuroute | portkey |
+|---|---|---|---|---|
 ${row('Throughput, req/s', r.throughput, 0)}
 ${row('Failed requests in throughput runs', r.throughputErrors, 0)}
 ${row(`p50 latency at ${r.settings.rate} req/s, ms (hrtime)`, r.latency.p50, 3)}
@@ -82,9 +98,11 @@ ${row(`p50 latency at ${r.settings.rate} req/s, ms (autocannon)`, r.cannonLatenc
 ${row(`p99 latency at ${r.settings.rate} req/s, ms (autocannon)`, r.cannonLatency.p99, 0)}
 ${row('Stream: time to first byte, p50 ms', r.ttfb, 3)}
 ${row('Stream: time to last byte, p50 ms', r.ttlb, 3)}
-| ${r.settings.streams} streams held open at once | ${held('direct')} (mock) | ${held('gpuroute')} | ${held('portkey')} |
+| ${r.settings.streams} streams held open at once | ${held('direct')} (mock) | ${held('floor')} | ${held('gpuroute')} | ${held('portkey')} |
 
 gpuroute RSS: ${f(r.rssIdleMb, 1)} MB idle after start, ${f(r.rssAfterLoadMb, 1)} MB after the throughput runs.
+
+${floorLine(r)}
 `;
   const summary = list.map((c) => `${c.pass ? 'PASS' : 'MISS'}  ${c.target}: ${c.measured}`).join('\n');
   return { markdown, summary };

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import { toUpstreamError } from '../upstream/upstream-failure.js';
@@ -76,6 +76,35 @@ function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
   reply.header('x-gateway-overhead-ms', overhead.toFixed(3));
 }
 
+/**
+ * Writes the stamped events straight to the socket, each as soon as it is ready, waiting
+ * for the client while its buffers are full. The reply is hijacked from Fastify (which
+ * still runs the onResponse hook when the response ends): a Readable per stream, piped,
+ * cost first-byte time and memory for every open stream (issue 4).
+ */
+function drainedOrClosed(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
+async function writeEventStream(reply: FastifyReply, events: AsyncGenerator<string>): Promise<void> {
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  for await (const event of events) {
+    if (res.destroyed) break;
+    if (!res.write(event)) await drainedOrClosed(res);
+  }
+  res.end();
+}
+
 export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stamp: Stamp) {
   const { response, endpoint } = call;
   const status = response.statusCode;
@@ -90,12 +119,8 @@ export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stam
       if (reply.routed) reply.routed.firstByteMs = reply.elapsedTime;
     };
     markOverhead(reply, call.waitStartedAt);
-    return reply
-      .code(status)
-      .header('content-type', 'text/event-stream; charset=utf-8')
-      .header('cache-control', 'no-cache')
-      .header('x-accel-buffering', 'no')
-      .send(Readable.from(stampEventStream(response.body, stamp, { describeFailure, onFirstChunk }), { objectMode: false }));
+    reply.code(status).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
+    return writeEventStream(reply, stampEventStream(response.body, stamp, { describeFailure, onFirstChunk }));
   }
   const text = await readText(response, endpoint);
   markOverhead(reply, call.waitStartedAt);
