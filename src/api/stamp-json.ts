@@ -16,14 +16,20 @@ function skipSpace(text: string, i: number): number {
   return i;
 }
 
-/** Index just past the string that opens at `i`, or -1. */
+/**
+ * Index just past the string that opens at `i`, or -1. Jumps from quote to quote with
+ * indexOf (native) and counts the backslashes before each: string contents are most of a
+ * completion's bytes, and a character loop over them was most of the rewrite's cost.
+ */
 function skipString(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === BACKSLASH) j++;
-    else if (c === QUOTE) return j + 1;
+  for (let from = i + 1; ; ) {
+    const quote = text.indexOf('"', from);
+    if (quote === -1) return -1;
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    from = quote + 1;
   }
-  return -1;
 }
 
 /** Index just past the value that starts at `i`, or -1. Nested values are only counted, not parsed. */

@@ -36,6 +36,11 @@ describe('rewriting top-level members without parsing', () => {
     assert.equal(rewriteTopLevel(text, KEYS, MEMBERS), `{"content":"h\\u00e9llo ✓ \\\\ \\n","n":-1.5e3,${MEMBERS}}`);
   });
 
+  it('tells an escaped quote from an escaped backslash before a closing quote', () => {
+    const text = JSON.stringify({ a: 'ends with \\', b: 'quote \\" inside \\\\"', model: 'm' });
+    assert.deepEqual(stamped(text), { a: 'ends with \\', b: 'quote \\" inside \\\\"', model: 'asked', system_fingerprint: { selected_gpu: 'L40S' } });
+  });
+
   for (const text of ['', '[1]', '"x"', '<html>', '{"a":1', '{"a" 1}', '{"a":1,}', '{"a":1} trailing', '{a:1}', '{"a":"unterminated}', '{"a":[1,2}']) {
     it(`refuses ${JSON.stringify(text)}`, () => {
       assert.equal(rewriteTopLevel(text, KEYS, MEMBERS), undefined);
