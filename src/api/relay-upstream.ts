@@ -54,10 +54,7 @@ function relayClientError(reply: FastifyReply, status: number, text: string, end
   return reply.code(status).send({ detail: message, error: { message, type: 'invalid_request_error', param: null, code: 'upstream_rejected' } });
 }
 
-/**
- * Sends the upstream's answer to the client: JSON stamped with the selected GPU and the
- * requested model, SSE stamped chunk by chunk, upstream 5xx or garbage as a 502.
- */
+/** A call the upstream has answered, as the relay needs it. */
 export interface RelayedCall {
   response: UpstreamAnswer;
   endpoint: string;
@@ -67,8 +64,8 @@ export interface RelayedCall {
 
 /**
  * Gateway overhead = time so far minus time spent waiting on the upstream (issue 4 §4),
- * as a response header until /metrics exists. For streams it covers the gateway's work up
- * to the first byte.
+ * sent as X-Gateway-Overhead-Ms and kept for the /metrics histogram. For streams it covers
+ * the gateway's work up to the first byte.
  */
 function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
   const overhead = Math.max(0, reply.elapsedTime - (performance.now() - waitStartedAt));
@@ -76,12 +73,6 @@ function markOverhead(reply: FastifyReply, waitStartedAt: number): void {
   reply.header('x-gateway-overhead-ms', overhead.toFixed(3));
 }
 
-/**
- * Writes the stamped events straight to the socket, each as soon as it is ready, waiting
- * for the client while its buffers are full. The reply is hijacked from Fastify (which
- * still runs the onResponse hook when the response ends): a Readable per stream, piped,
- * cost first-byte time and memory for every open stream (issue 4).
- */
 function drainedOrClosed(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
@@ -94,6 +85,12 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
   });
 }
 
+/**
+ * Writes the stamped events straight to the socket, each as soon as it is ready, waiting
+ * for the client while its buffers are full. The reply is hijacked from Fastify (which
+ * still runs the onResponse hook when the response ends): a Readable per stream, piped,
+ * cost first-byte time and memory for every open stream (issue 4).
+ */
 async function writeEventStream(reply: FastifyReply, events: AsyncGenerator<string>): Promise<void> {
   reply.hijack();
   const res = reply.raw;
@@ -105,6 +102,10 @@ async function writeEventStream(reply: FastifyReply, events: AsyncGenerator<stri
   res.end();
 }
 
+/**
+ * Sends the upstream's answer to the client: JSON stamped with the selected GPU and the
+ * requested model, SSE stamped chunk by chunk, upstream 5xx or garbage as a 502.
+ */
 export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stamp: Stamp) {
   const { response, endpoint } = call;
   const status = response.statusCode;

@@ -19,22 +19,19 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #whole = false;
   #error: Error | undefined;
   #wake: (() => void) | undefined;
-  #controller: Dispatcher.DispatchController | undefined;
+  readonly #controller: Dispatcher.DispatchController;
   readonly #onSettled: () => void;
 
-  constructor(onSettled: () => void) {
-    this.#onSettled = onSettled;
-  }
-
-  /** @internal fed by the dispatch handler */
-  attach(controller: Dispatcher.DispatchController): void {
+  /** Made and fed by the dispatch handler below; `controller` pauses and resumes the upstream. */
+  constructor(controller: Dispatcher.DispatchController, onSettled: () => void) {
     this.#controller = controller;
+    this.#onSettled = onSettled;
   }
 
   /** @internal */
   push(chunk: Buffer): void {
     this.#chunks.push(chunk);
-    if (!this.#whole && this.#chunks.length >= HIGH_WATER_CHUNKS) this.#controller?.pause();
+    if (!this.#whole && this.#chunks.length >= HIGH_WATER_CHUNKS) this.#controller.pause();
     this.#notify();
   }
 
@@ -56,7 +53,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   /** Waits, letting the upstream send, until `ready` holds. */
   async #until(ready: () => boolean): Promise<void> {
     while (!ready()) {
-      this.#controller?.resume();
+      this.#controller.resume();
       await new Promise<void>((resolve) => (this.#wake = resolve));
     }
   }
@@ -76,22 +73,21 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     await this.text().catch(() => undefined);
   }
 
-  /** Stops reading: the upstream connection is closed (the client went away). */
-  destroy(reason: Error): void {
-    if (this.#ended) return;
-    this.#controller?.abort(reason);
-  }
-
+  /** Chunk by chunk. A reader that stops early (break, or an error) closes the upstream call. */
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for (;;) {
-      await this.#until(() => this.#chunks.length > 0 || this.#ended);
-      const chunk = this.#chunks.shift();
-      if (chunk) {
-        yield chunk;
-        continue;
+    try {
+      for (;;) {
+        await this.#until(() => this.#chunks.length > 0 || this.#ended);
+        const chunk = this.#chunks.shift();
+        if (chunk) {
+          yield chunk;
+          continue;
+        }
+        if (this.#error) throw this.#error;
+        if (this.#ended) return;
       }
-      if (this.#error) throw this.#error;
-      if (this.#ended) return;
+    } finally {
+      if (!this.#ended) this.#controller.abort(new Error('The reader stopped before the upstream answer ended.'));
     }
   }
 }
@@ -132,8 +128,7 @@ export function answerHandler(
     onResponseStart(started, statusCode, headers) {
       // 1xx answers are interim: the real one follows.
       if (statusCode < 200) return;
-      body = new UpstreamBody(settle);
-      body.attach(started);
+      body = new UpstreamBody(started, settle);
       resolve({ statusCode, headers, body });
     },
     onResponseData(_controller, chunk) {

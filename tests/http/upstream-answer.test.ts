@@ -101,6 +101,18 @@ describe('upstream answer body', () => {
     assert.equal(endpoint.inFlight, 0);
   });
 
+  it('closes the upstream call when a stream reader stops early', { timeout: 10_000 }, async () => {
+    const answer = await endpoint.request({ path: '/big', method: 'GET' });
+    const state = big!;
+    for await (const chunk of answer.body) {
+      assert.ok(chunk.length > 0);
+      break;
+    }
+    await state.closed;
+    assert.equal(state.ended, false);
+    assert.equal(endpoint.inFlight, 0);
+  });
+
   it('fails before the headers when the signal has already fired', async () => {
     const signal = new UpstreamSignal();
     signal.abort();
