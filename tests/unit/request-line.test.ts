@@ -6,13 +6,15 @@ import { requestLineWriter } from '../../src/api/request-line.js';
 
 function capture(level = 'info') {
   const lines: string[] = [];
+  const writes: string[] = [];
   const stream = new Writable({
     write(chunk, _encoding, done) {
+      writes.push(String(chunk));
       lines.push(...String(chunk).split('\n').filter(Boolean));
       done();
     },
   });
-  return { lines, logger: pino({ name: 'gpuroute', base: { pid: 42 }, level }, stream) };
+  return { lines, writes, logger: pino({ name: 'gpuroute', base: { pid: 42 }, level }, stream) };
 }
 
 const withoutTime = (line: string) => {
@@ -41,6 +43,18 @@ describe('request log line', () => {
     requestLineWriter(logger)({ reqId: 'r1', route: 'unmatched', method: 'GET', model: undefined, gpu: undefined, status: 404, totalMs: 0.2, overheadMs: undefined });
     await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(withoutTime(lines[0]!), { level: 30, pid: 42, name: 'gpuroute', reqId: 'r1', route: 'unmatched', method: 'GET', status: 404, total_ms: 0.2, msg: 'request' });
+  });
+
+  it('hands the lines of one event-loop turn to the stream as one write, in order', async () => {
+    const { lines, writes, logger } = capture();
+    const write = requestLineWriter(logger);
+    for (const reqId of ['a', 'b', 'c']) write({ reqId, route: '/health', method: 'GET', model: undefined, gpu: undefined, status: 200, totalMs: 0.1, overheadMs: undefined });
+    assert.equal(writes.length, 0, 'nothing is written before the turn ends');
+    await new Promise((resolve) => setImmediate(resolve));
+    write({ reqId: 'd', route: '/health', method: 'GET', model: undefined, gpu: undefined, status: 200, totalMs: 0.1, overheadMs: undefined });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(writes.length, 2);
+    assert.deepEqual(lines.map((line) => (JSON.parse(line) as { reqId: string }).reqId), ['a', 'b', 'c', 'd']);
   });
 
   it('writes nothing when the level is above info', async () => {
