@@ -1,8 +1,11 @@
 import type { ServerResponse } from 'node:http';
 
-/** Calls `abort` when the client goes away before the answer is complete, so work on its behalf stops. */
-export function onDisconnect(response: ServerResponse, abort: () => void): void {
-  response.once('close', () => {
-    if (!response.writableFinished) abort();
-  });
+/**
+ * Calls `closed` once when the response closes, telling it whether the client went away
+ * before the answer was complete (so work on its behalf can stop). One listener serves
+ * both the bookkeeping that runs on every close and the abort: each listener added and
+ * removed costs every call (issue 4).
+ */
+export function onClose(response: ServerResponse, closed: (early: boolean) => void): void {
+  response.once('close', () => closed(!response.writableFinished));
 }

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
-import { onDisconnect } from '../http/abort-on-disconnect.js';
+import { onClose } from '../http/on-close.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { chatChunk, chatCompletion, newCompletionIdentity, sseEvent, usage } from '../openai/chat-completion.js';
@@ -76,7 +76,9 @@ export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance>
     const engine = info.engine;
     if (!engine) throw new GatewayError('not_ready', `The worker is ${info.state}${info.error ? `: ${info.error}` : ''}; wait for GET /health to say "ready".`);
     const controller = new AbortController();
-    onDisconnect(reply.raw, () => controller.abort());
+    onClose(reply.raw, (early) => {
+      if (early) controller.abort();
+    });
     const generation = generationOf(body, controller.signal);
     if (body.stream) return streamGeneration(reply, engine, body, generation);
     const result = await engine.generate(generation);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { onDisconnect } from '../../http/abort-on-disconnect.js';
+import { onClose } from '../../http/on-close.js';
 import { parseChatRequest } from '../../openai/chat-request.js';
 import { resolveModel } from '../../routing/resolve-model.js';
 import { selectGpu } from '../../routing/select-gpu.js';
@@ -39,10 +39,12 @@ export function registerChatCompletions(app: FastifyInstance, ctx: GatewayContex
 
     const pool = findPool(ctx, model.id, [body.model, model.id], gpu);
     const end = pool.begin();
-    reply.raw.once('close', end);
-    const waitStartedAt = performance.now();
     const signal = new UpstreamSignal();
-    onDisconnect(reply.raw, () => signal.abort());
+    onClose(reply.raw, (early) => {
+      end();
+      if (early) signal.abort();
+    });
+    const waitStartedAt = performance.now();
     const group = await ctx.pools.endpointsFor(pool);
     const { endpoint, response } = await group.send({
       path: '/chat/completions',
