@@ -55,7 +55,7 @@ async function startTargets(): Promise<{ mock: BenchProcess; targets: Target[] }
   const gpuroute = await startProcess(process.execPath, [join(ROOT, 'bin/gpuroute.js'), 'serve', '--config', config, '--port', '0'], (line) =>
     line.includes('"gpuroute listening"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
   );
-  const floor = await startProcess(process.execPath, [...tsx, join(ROOT, 'bench/minimal-node-proxy.ts'), mockUrl], jsonLine('url'));
+  const floor = await startProcess(process.execPath, [join(ROOT, 'bench/minimal-node-proxy.mjs'), mockUrl], jsonLine('url'));
   const portkeyPort = await freePort();
   const portkey = await startProcess(
     process.execPath,

@@ -52,7 +52,7 @@ function row(label: string, values: PerTarget, digits: number, unit = ''): strin
 /** The same ratios for the minimal Node proxy: what the hardware and Node leave to any proxy. */
 function floorLine(r: Results): string {
   const pct = (n: TargetName) => f((r.throughput[n] / r.throughput.direct) * 100, 0);
-  return `The minimal Node.js proxy (bench/minimal-node-proxy.ts: node:http in, one undici pool out, no
+  return `The minimal Node.js proxy (bench/minimal-node-proxy.mjs: node:http in, one undici pool out, no
 routing, keys, stamping, metrics or logs) reached ${pct('floor')} % of direct and ${f(r.throughput.floor / r.throughput.portkey, 1)}× Portkey in
 the same run, with p50/p99 added at ${r.settings.rate} req/s of ${f(r.latency.p50.floor - r.latency.p50.direct, 3)} / ${f(r.latency.p99.floor - r.latency.p99.direct, 3)} ms and
 ${f(r.held.floor.rssMb, 1)} MB RSS holding the ${r.settings.streams} streams; gpuroute reached ${pct('gpuroute')} % of direct, ${f(r.throughput.gpuroute / r.throughput.floor * 100, 0)} % of the floor.
