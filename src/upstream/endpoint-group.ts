@@ -22,10 +22,11 @@ export class EndpointGroup {
   }
 
   async send(req: UpstreamRequest): Promise<UpstreamResponse> {
-    const tried = new Set<Endpoint>();
+    // An array, not a Set: nearly every call tries one endpoint, and this runs on every call.
+    const tried: Endpoint[] = [];
     let lastError: unknown;
     for (let endpoint = this.pick(tried); endpoint; endpoint = this.pick(tried)) {
-      tried.add(endpoint);
+      tried.push(endpoint);
       try {
         return { endpoint, response: await endpoint.request(req) };
       } catch (error) {
@@ -35,16 +36,16 @@ export class EndpointGroup {
         if (!failedBeforeFirstByte(error)) throw toUpstreamError(error, endpoint.baseUrl);
       }
     }
-    throw toUpstreamError(lastError, [...tried].map((e) => e.baseUrl).join(', '));
+    throw toUpstreamError(lastError, tried.map((e) => e.baseUrl).join(', '));
   }
 
   /** Least outstanding; ties rotate so an idle group still spreads load. */
-  private pick(tried: ReadonlySet<Endpoint>): Endpoint | undefined {
+  private pick(tried: readonly Endpoint[]): Endpoint | undefined {
     let best: Endpoint | undefined;
     const n = this.endpoints.length;
     for (let i = 0; i < n; i++) {
       const candidate = this.endpoints[(this.turn + i) % n];
-      if (!candidate || tried.has(candidate)) continue;
+      if (!candidate || tried.includes(candidate)) continue;
       if (!best || candidate.inFlight < best.inFlight) best = candidate;
     }
     this.turn = (this.turn + 1) % n;
