@@ -26,6 +26,12 @@ await Promise.all(
   Array.from({ length: options.streams }, async () => {
     try {
       const response = await request(options.url, { method: 'POST', headers: options.headers, body: options.body, dispatcher: agent });
+      if (response.statusCode !== 200) {
+        await response.body.dump();
+        failed++;
+        reportWhenSettled();
+        return;
+      }
       let first = true;
       let text = '';
       for await (const chunk of response.body) {
@@ -36,7 +42,7 @@ await Promise.all(
         first = false;
         text += chunk;
       }
-      if (response.statusCode === 200 && text.includes('[DONE]')) completed++;
+      if (text.includes('[DONE]')) completed++;
       else failed++;
     } catch {
       failed++;

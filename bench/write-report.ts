@@ -62,7 +62,8 @@ minus time waiting on the upstream): p50 ≤ ${f(r.gatewayOverhead.p50, 2)} ms, 
 
 export function writeReport(r: Results): { markdown: string; summary: string } {
   const list = checks(r);
-  const held = (n: TargetName) => `${r.held[n].held} held, ${r.held[n].completed} completed, RSS ${f(r.held[n].rssMb, 1)} MB`;
+  const held = (n: TargetName) =>
+    r.held[n].held === 0 ? `all ${r.held[n].failed} failed` : `${r.held[n].held} held, ${r.held[n].completed} completed, RSS ${f(r.held[n].rssMb, 1)} MB`;
   const markdown = `# Benchmarks
 
 Written by \`npm run bench\` (bench/run-bench.ts). Everything runs on 127.0.0.1: a fast
@@ -100,7 +101,12 @@ ${row('Stream: time to first byte, p50 ms', r.ttfb, 3)}
 ${row('Stream: time to last byte, p50 ms', r.ttlb, 3)}
 | ${r.settings.streams} streams held open at once | ${held('direct')} (mock) | ${held('floor')} | ${held('gpuroute')} | ${held('portkey')} |
 
-gpuroute RSS: ${f(r.rssIdleMb, 1)} MB idle after start, ${f(r.rssAfterLoadMb, 1)} MB after the throughput runs.
+${Number.isFinite(r.ttfb.portkey) ? '' : `Portkey's streaming columns are empty because every streamed call to it failed: version 1.15.2 on
+Node answers \`stream: true\` with HTTP 500 \`{"status":"failure"}\` and logs \`TypeError: immutable\` from its
+response service, which appends headers to a fetch Response it may not change (Portkey-AI/gateway#1550,
+also with @hono/node-server pinned to 1.14.2 as #1389 suggests).
+
+`}gpuroute RSS: ${f(r.rssIdleMb, 1)} MB idle after start, ${f(r.rssAfterLoadMb, 1)} MB after the throughput runs.
 
 ${floorLine(r)}
 `;
