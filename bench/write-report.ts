@@ -109,6 +109,8 @@ also with @hono/node-server pinned to 1.14.2 as #1389 suggests).
 `}gpuroute RSS: ${f(r.rssIdleMb, 1)} MB idle after start, ${f(r.rssAfterLoadMb, 1)} MB after the throughput runs.
 
 ${floorLine(r)}
+
+Where gpuroute's CPU time goes, per request: [flamegraph.svg](flamegraph.svg), drawn by \`npm run profile\`.
 `;
   const summary = list.map((c) => `${c.pass ? 'PASS' : 'MISS'}  ${c.target}: ${c.measured}`).join('\n');
   return { markdown, summary };
