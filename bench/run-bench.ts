@@ -1,23 +1,21 @@
 // `npm run bench`: gpuroute against the mock upstream called directly (the physical limit),
 // a minimal Node.js proxy (the floor for any Node proxy here) and the Portkey gateway, in
 // interleaved rounds, all on 127.0.0.1. Writes docs/benchmarks.md and docs/benchmarks.png. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAMS.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startProcess, runJson, type BenchProcess } from './bench-process.js';
+import { CHAT_BODY as BODY, jsonLine, ROOT, startGpuroute, startMockUpstream } from './bench-targets.js';
 import { renderChart } from './chart.js';
 import { addDifference, quantileBoundMs, scrapeOverhead, type Buckets } from './overhead-histogram.js';
 import { median } from './percentiles.js';
 import { LABELS, TARGET_ORDER, writeReport, type Results, type TargetName } from './write-report.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const CONNECTIONS = 64;
 const RATE = 1000;
-const BODY = JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 const STREAM_BODY = JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16, stream: true });
 const HOLD_BODY = JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'Say hello.' }], stream: true, bench_chunk_gap_ms: 1500 });
 
@@ -27,15 +25,6 @@ interface Target {
   headers: Record<string, string>;
   process?: BenchProcess;
 }
-
-const jsonLine = (key: string) => (line: string) => {
-  try {
-    const parsed = JSON.parse(line) as Record<string, unknown>;
-    return key in parsed ? parsed : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');
@@ -47,14 +36,9 @@ async function freePort(): Promise<number> {
 }
 
 async function startTargets(): Promise<{ mock: BenchProcess; targets: Target[] }> {
-  const tsx = ['--import', 'tsx'];
-  const mock = await startProcess(process.execPath, [...tsx, join(ROOT, 'bench/mock-upstream-server.ts')], jsonLine('url'));
+  const mock = await startMockUpstream();
   const mockUrl = String(mock.ready.url);
-  const config = join(mkdtempSync(join(tmpdir(), 'gpuroute-bench-')), 'gpuroute.yaml');
-  writeFileSync(config, `pools:\n  - gpu: "*"\n    models: ["*"]\n    endpoints: ["${mockUrl}/v1"]\n`);
-  const gpuroute = await startProcess(process.execPath, [join(ROOT, 'bin/gpuroute.js'), 'serve', '--config', config, '--port', '0'], (line) =>
-    line.includes('"gpuroute listening"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
-  );
+  const gpuroute = await startGpuroute(mockUrl);
   const floor = await startProcess(process.execPath, [join(ROOT, 'bench/minimal-node-proxy.mjs'), mockUrl], jsonLine('url'));
   const portkeyPort = await freePort();
   const portkey = await startProcess(

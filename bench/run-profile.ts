@@ -5,33 +5,22 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { runJson, startProcess } from './bench-process.js';
+import { runJson } from './bench-process.js';
+import { CHAT_BODY, ROOT, startGpuroute, startMockUpstream } from './bench-targets.js';
 import { callTree, flameGraphSvg, hottest, type CpuProfile } from './flame-graph.js';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SECONDS = Number(process.env.PROFILE_SECONDS ?? 10);
-const BODY = JSON.stringify({ model: 'Qwen/Qwen3-0.6B', messages: [{ role: 'user', content: 'Say hello.' }], max_tokens: 16 });
 
-const work = mkdtempSync(join(tmpdir(), 'gpuroute-profile-'));
-const mock = await startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/mock-upstream-server.ts')], (line) =>
-  line.includes('"url"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
-);
-const config = join(work, 'gpuroute.yaml');
-writeFileSync(config, `pools:\n  - gpu: "*"\n    models: ["*"]\n    endpoints: ["${String(mock.ready.url)}/v1"]\n`);
-const gateway = await startProcess(
-  process.execPath,
-  ['--cpu-prof', `--cpu-prof-dir=${work}`, join(ROOT, 'bin/gpuroute.js'), 'serve', '--config', config, '--port', '0'],
-  (line) => (line.includes('"gpuroute listening"') ? (JSON.parse(line) as Record<string, unknown>) : undefined),
-);
+const profiles = mkdtempSync(join(tmpdir(), 'gpuroute-profile-'));
+const mock = await startMockUpstream();
+const gateway = await startGpuroute(String(mock.ready.url), ['--cpu-prof', `--cpu-prof-dir=${profiles}`]);
 let requests = 0;
 try {
-  const url = `${String(gateway.ready.url)}/v1/chat/completions`;
   const load = await runJson<{ total: number; requestsPerSecond: number }>(join(ROOT, 'bench/autocannon-run.ts'), {
-    url,
+    url: `${String(gateway.ready.url)}/v1/chat/completions`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: BODY,
+    body: CHAT_BODY,
     connections: 64,
     duration: SECONDS,
   });
@@ -42,9 +31,9 @@ try {
   await gateway.stop();
   await mock.stop();
 }
-const file = readdirSync(work).find((name) => name.endsWith('.cpuprofile'));
-if (!file) throw new Error(`the gateway wrote no .cpuprofile into ${work}`);
-const root = callTree(JSON.parse(readFileSync(join(work, file), 'utf8')) as CpuProfile);
+const file = readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
+if (!file) throw new Error(`the gateway wrote no .cpuprofile into ${profiles}`);
+const root = callTree(JSON.parse(readFileSync(join(profiles, file), 'utf8')) as CpuProfile);
 const perRequest = Math.max(requests, 1);
 writeFileSync(
   join(ROOT, 'docs/flamegraph.svg'),
