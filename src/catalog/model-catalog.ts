@@ -1,7 +1,8 @@
 import { byPrice } from '../gpu/allow-list.js';
 import type { GpuSpec } from '../gpu/gpu-spec.js';
 import { baseModelId } from './base-model-id.js';
-import { checkFit, usableGb, type FitReport, type TaskType } from './check-fit.js';
+import { checkFit, DEFAULT_MEMORY_UTILIZATION, largestContext, usableBytesPerGpu, type FitOptions, type FitReport, type TaskType } from './check-fit.js';
+import { roundGb } from './memory-estimate.js';
 import type { TrainingMethod } from './memory-estimate.js';
 import { MODEL_FACTS, type ModelFacts } from './model-facts.js';
 import { overrideKey, parseDefaultGpu, parseGpuList, type ModelOverride } from './model-override.js';
@@ -33,6 +34,14 @@ export interface ModelCatalogOptions {
   readonly contextTokens?: number;
   /** Fine-tuning method training specs are sized for. @default 'lora' */
   readonly trainingMethod?: TrainingMethod;
+  /** Share of each GPU's memory a model may use (`gpus.memory_utilization`). @default 0.9 */
+  readonly memoryUtilization?: number;
+}
+
+/** What a fit is checked for, beyond the task: each defaults to the catalog's own. */
+export interface FitQuery {
+  readonly method?: TrainingMethod;
+  readonly contextTokens?: number;
 }
 
 /**
@@ -45,6 +54,7 @@ export class ModelCatalog {
   readonly #allowList: readonly GpuSpec[];
   readonly #contextTokens: number;
   readonly #trainingMethod: TrainingMethod;
+  readonly #memoryUtilization: number;
   readonly #models = new Map<string, CatalogModel>();
   /** Tasks whose GPU list came from config rather than the estimate, per model. */
   readonly #configuredTasks = new WeakMap<CatalogModel, ReadonlySet<TaskType>>();
@@ -53,6 +63,7 @@ export class ModelCatalog {
     this.#allowList = options.allowList;
     this.#contextTokens = options.contextTokens ?? 8192;
     this.#trainingMethod = options.trainingMethod ?? 'lora';
+    this.#memoryUtilization = options.memoryUtilization ?? DEFAULT_MEMORY_UTILIZATION;
 
     const overrides = new Map<string, { configId: string; override: ModelOverride }>();
     for (const [configId, override] of Object.entries(options.models ?? {})) {
@@ -87,9 +98,27 @@ export class ModelCatalog {
     return [...this.#models.values()];
   }
 
-  /** The specs `model` may use for `task`, cheapest first. */
-  allowedGpus(model: CatalogModel, task: TaskType): readonly GpuSpec[] {
-    return task === 'inference' ? model.inferenceGpus : model.trainingGpus;
+  /** Context each inference spec is sized for unless a call says otherwise, tokens. */
+  get contextTokens(): number {
+    return this.#contextTokens;
+  }
+
+  /**
+   * The specs `model` may use for `task`, cheapest first; at another context than the
+   * catalog's, the estimate is applied again (a list config set stays as written).
+   */
+  allowedGpus(model: CatalogModel, task: TaskType, contextTokens: number = this.#contextTokens): readonly GpuSpec[] {
+    const listed = task === 'inference' ? model.inferenceGpus : model.trainingGpus;
+    if (task === 'training' || contextTokens === this.#contextTokens || this.#configuredTasks.get(model)?.has(task)) return listed;
+    return this.#computeAllowed(model.facts, task, contextTokens);
+  }
+
+  /**
+   * The longest context `model` can be served with on `spec` by the estimate, capped at
+   * the model's maximum; `undefined` without size facts.
+   */
+  maxContextTokens(model: CatalogModel, spec: GpuSpec): number | undefined {
+    return model.facts ? largestContext(model.facts, spec, this.#memoryUtilization) : undefined;
   }
 
   /**
@@ -97,12 +126,22 @@ export class ModelCatalog {
    * {@link allowedGpus} for the catalog's training method. A list config set is the
    * operator's decision and is followed as written (the estimate is still reported);
    * otherwise the spec must be in the allow-list and pass the estimate.
-   * @default method the catalog's training method
    */
-  fits(model: CatalogModel, spec: GpuSpec, task: TaskType, method: TrainingMethod = this.#trainingMethod): FitReport {
-    const estimate = model.facts ? checkFit(model.facts, spec, { task, method, contextTokens: this.#contextTokens }) : undefined;
+  fits(model: CatalogModel, spec: GpuSpec, task: TaskType, query: FitQuery = {}): FitReport {
+    const estimate = model.facts ? checkFit(model.facts, spec, this.#fitOptions(task, query.method, query.contextTokens)) : undefined;
     const reasons = this.#configuredTasks.get(model)?.has(task) ? this.#configuredReasons(model, spec, task) : this.#computedReasons(model, spec, task, estimate);
-    return { fits: reasons.length === 0, requiredGb: estimate?.requiredGb, availableGb: usableGb(spec), reasons };
+    const usable = usableBytesPerGpu(spec, this.#memoryUtilization);
+    return {
+      fits: reasons.length === 0,
+      requiredGb: estimate?.requiredGb,
+      availableGb: estimate?.availableGb ?? roundGb((usable * spec.count) / 1e9),
+      perGpu: estimate?.perGpu ?? { requiredGb: undefined, availableGb: roundGb(usable / 1e9) },
+      reasons,
+    };
+  }
+
+  #fitOptions(task: TaskType, method = this.#trainingMethod, contextTokens = this.#contextTokens): FitOptions {
+    return { task, method, contextTokens, memoryUtilization: this.#memoryUtilization };
   }
 
   #configuredReasons(model: CatalogModel, spec: GpuSpec, task: TaskType): string[] {
@@ -126,10 +165,10 @@ export class ModelCatalog {
     const facts = override.facts ? { ...override.facts, id } : builtInFacts;
     const inferenceGpus = override.inference_gpus
       ? parseGpuList(override.inference_gpus, `${key}.inference_gpus`)
-      : this.#computeAllowed(facts, 'inference');
+      : this.#computeAllowed(facts, 'inference', this.#contextTokens);
     const trainingGpus = override.training_gpus
       ? parseGpuList(override.training_gpus, `${key}.training_gpus`)
-      : this.#computeAllowed(facts, 'training');
+      : this.#computeAllowed(facts, 'training', this.#contextTokens);
     const defaultGpu =
       override.default_gpu !== undefined ? parseDefaultGpu(override.default_gpu, `${key}.default_gpu`, inferenceGpus) : inferenceGpus[0];
     const model: CatalogModel = Object.freeze({
@@ -146,9 +185,9 @@ export class ModelCatalog {
     return model;
   }
 
-  #computeAllowed(facts: ModelFacts | undefined, task: TaskType): GpuSpec[] {
+  #computeAllowed(facts: ModelFacts | undefined, task: TaskType, contextTokens: number): GpuSpec[] {
     if (!facts) return [];
-    const options = { task, method: this.#trainingMethod, contextTokens: this.#contextTokens };
+    const options = this.#fitOptions(task, this.#trainingMethod, contextTokens);
     return this.#allowList.filter((spec) => checkFit(facts, spec, options).fits).sort(byPrice);
   }
 }

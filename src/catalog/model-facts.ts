@@ -25,6 +25,12 @@ export interface ModelFacts {
    * params × bytes wrong (gpt-oss: MXFP4 experts, bf16 attention and embeddings).
    */
   readonly checkpointGb?: number;
+  /**
+   * Layers that attend only to the last `tokens` tokens (config.json `layer_types`
+   * "sliding_attention" and `sliding_window`): their KV cache holds the window, not the
+   * context. Absent: every layer attends to the whole context.
+   */
+  readonly slidingWindow?: { readonly layers: number; readonly tokens: number };
 }
 
 /** Dense models use every parameter for every token. */
@@ -56,6 +62,8 @@ const OLMO2 = { headDim: 128, maxContext: 4096, weightDtype: 'bf16' } as const;
 
 // Hugging Face config.json of openai/gpt-oss-20b and openai/gpt-oss-120b; parameter
 // counts and checkpoint sizes (12.8 GiB, 60.8 GiB) from OpenAI's gpt-oss model card.
+// `layer_types` alternates sliding_attention and full_attention with sliding_window 128,
+// so half of the layers keep 128 tokens of KV cache whatever the context.
 const GPT_OSS = { hiddenSize: 2880, attentionHeads: 64, kvHeads: 8, headDim: 64, maxContext: 131_072, weightDtype: 'mxfp4' } as const;
 
 // Hugging Face config.json and model cards of meta-llama/Llama-3.1-8B-Instruct and
@@ -84,8 +92,8 @@ export const MODEL_FACTS: readonly ModelFacts[] = [
   ...withInstruct(dense({ ...OLMO2, id: 'allenai/OLMo-2-1124-7B', totalParamsB: 7.3, layers: 32, hiddenSize: 4096, attentionHeads: 32, kvHeads: 32 })),
   ...withInstruct(dense({ ...OLMO2, id: 'allenai/OLMo-2-1124-13B', totalParamsB: 13.7, layers: 40, hiddenSize: 5120, attentionHeads: 40, kvHeads: 40 })),
 
-  { ...GPT_OSS, id: 'openai/gpt-oss-20b', totalParamsB: 20.9, activeParamsB: 3.6, layers: 24, checkpointGb: 12.8 * GIB },
-  { ...GPT_OSS, id: 'openai/gpt-oss-120b', totalParamsB: 116.8, activeParamsB: 5.1, layers: 36, checkpointGb: 60.8 * GIB },
+  { ...GPT_OSS, id: 'openai/gpt-oss-20b', totalParamsB: 20.9, activeParamsB: 3.6, layers: 24, checkpointGb: 12.8 * GIB, slidingWindow: { layers: 12, tokens: 128 } },
+  { ...GPT_OSS, id: 'openai/gpt-oss-120b', totalParamsB: 116.8, activeParamsB: 5.1, layers: 36, checkpointGb: 60.8 * GIB, slidingWindow: { layers: 18, tokens: 128 } },
 
   dense({ ...LLAMA3_1, id: 'meta-llama/Llama-3.1-8B-Instruct', totalParamsB: 8.03, layers: 32, hiddenSize: 4096, attentionHeads: 32 }),
   dense({ ...LLAMA3_1, id: 'meta-llama/Llama-3.1-70B-Instruct', totalParamsB: 70.6, layers: 80, hiddenSize: 8192, attentionHeads: 64 }),

@@ -139,7 +139,8 @@ describe('models that config adds', () => {
     assert.deepEqual(opaque.trainingGpus, []);
 
     const listed = catalog.fits(opaque, spec('H100'), 'inference');
-    assert.deepEqual(listed, { fits: true, requiredGb: undefined, availableGb: 72, reasons: [] });
+    // 81,559 MiB × 0.9 = 76.97 GB usable.
+    assert.deepEqual(listed, { fits: true, requiredGb: undefined, availableGb: 76.97, perGpu: { requiredGb: undefined, availableGb: 76.97 }, reasons: [] });
 
     const unlisted = catalog.fits(opaque, spec('A10G'), 'inference');
     assert.equal(unlisted.fits, false);

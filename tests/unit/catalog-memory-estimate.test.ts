@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { estimateInference, estimateTraining, TRAINING_METHODS } from '../../src/catalog/memory-estimate.js';
+import { estimateInference, estimateTraining, roundGb, TRAINING_METHODS } from '../../src/catalog/memory-estimate.js';
 import { MODEL_FACTS, type ModelFacts } from '../../src/catalog/model-facts.js';
 
 function facts(id: string): ModelFacts {
@@ -26,12 +26,44 @@ describe('inference estimate', () => {
     assert.equal(estimateInference(qwen06, { contextTokens: 1_000_000 }).kvCacheGb, 4.7);
   });
 
-  test('weights are params × bytes of the dtype, and overhead is 1 GB plus 5 % of them', () => {
+  test('weights are params × bytes of the dtype; overhead is non-PyTorch memory plus an activation peak that grows with the hidden size', () => {
     const estimate = estimateInference(qwen06);
     assert.equal(estimate.weightsGb, 1.2);
-    assert.equal(estimate.overheadGb, 1.06);
-    // 1.2e9 + 939,524,096 + 1.06e9 bytes.
-    assert.equal(estimate.totalGb, 3.2);
+    // 0.2 GiB + 1.26 GiB × 1024 / 4096 = 214,748,365 + 338,228,674 bytes.
+    assert.equal(estimate.overheadGb, 0.55);
+    // 1.2e9 + 939,524,096 + 552,977,039 bytes.
+    assert.equal(estimate.totalGb, 2.69);
+    assert.equal(estimateInference(facts('Qwen/Qwen2.5-72B-Instruct')).overheadGb, 2.92);
+  });
+
+  test('on N GPUs each holds 1/N of the weights and of the KV heads, and its own overhead', () => {
+    const llama = facts('meta-llama/Llama-3.1-70B-Instruct');
+    const one = estimateInference(llama);
+    const four = estimateInference(llama, { gpus: 4 });
+    assert.equal(four.gpus, 4);
+    assert.equal(four.weightsGb, 35.3);
+    assert.equal(four.kvCacheGb, roundGb(one.kvCacheGb / 4));
+    assert.equal(four.overheadGb, one.overheadGb);
+  });
+
+  test('with fewer KV heads than GPUs every GPU keeps one whole KV head', () => {
+    const small = facts('Qwen/Qwen2.5-1.5B-Instruct');
+    assert.equal(small.kvHeads, 2);
+    // 2 (K and V) × 1 head × 128 × 2 bytes × 28 layers × 8192 tokens = 117,440,512 bytes,
+    // on 2 GPUs and on 4 alike (not half of that on 4).
+    assert.equal(estimateInference(small, { gpus: 4 }).kvCacheGb, 0.12);
+    assert.equal(estimateInference(small, { gpus: 2 }).kvCacheGb, 0.12);
+  });
+
+  test('sliding-window layers keep their window, not the context: gpt-oss-120b at 131,072 tokens', () => {
+    const gptOss = facts('openai/gpt-oss-120b');
+    // 18 full layers × 2 × 8 heads × 64 × 2 bytes × 131,072 tokens = 4,831,838,208 bytes, plus
+    // 18 sliding layers × 2,048 bytes × 128 tokens = 4,718,592 bytes.
+    assert.equal(estimateInference(gptOss, { contextTokens: 131_072 }).kvCacheGb, 4.84);
+    const everyLayerFull = { ...gptOss, slidingWindow: undefined };
+    assert.equal(estimateInference(everyLayerFull, { contextTokens: 131_072 }).kvCacheGb, 9.66);
+    // Below the window the two agree.
+    assert.equal(estimateInference(gptOss, { contextTokens: 100 }).kvCacheGb, estimateInference(everyLayerFull, { contextTokens: 100 }).kvCacheGb);
   });
 
   test('fp8 and mxfp4 weights take 1 and 4.25/8 bytes per parameter', () => {
@@ -45,10 +77,11 @@ describe('inference estimate', () => {
     assert.equal(estimateInference(facts('openai/gpt-oss-120b')).weightsGb, 65.28);
   });
 
-  test('the total is summed before rounding', () => {
+  test('the total is summed before rounding, and the unrounded bytes are kept for comparisons', () => {
     for (const entry of MODEL_FACTS) {
       const estimate = estimateInference(entry);
       assert.ok(Math.abs(estimate.weightsGb + estimate.kvCacheGb + estimate.overheadGb - estimate.totalGb) <= 0.015, entry.id);
+      assert.equal(roundGb(estimate.bytesPerGpu / 1e9), estimate.totalGb, entry.id);
     }
   });
 });

@@ -39,15 +39,23 @@ describe('which GPUs a model may use', () => {
     const report = catalog.fits(llama, spec('H100'), 'inference');
     assert.equal(report.fits, false);
     assert.ok(report.requiredGb !== undefined && report.requiredGb > 140);
-    assert.equal(report.availableGb, 72);
+    // nvidia-smi's 81,559 MiB × 0.9.
+    assert.equal(report.availableGb, 76.97);
     assert.equal(report.reasons.length, 1);
-    assert.match(report.reasons[0] ?? '', new RegExp(`needs ${report.requiredGb} GB .* H100 offers 72 GB usable \\(1 × 80 GB × 0\\.9\\)`));
+    assert.match(report.reasons[0] ?? '', new RegExp(`needs ${report.requiredGb} GB .* H100 offers 76\\.97 GB usable \\(81559 MiB × 0\\.9\\)`));
   });
 
-  test('Llama-3.1-70B fits on H100:4, where its weights are spread over 288 usable GB', () => {
+  test('on several GPUs each card must hold its shard, and the reason says so per GPU', () => {
     const llama = model('meta-llama/Llama-3.1-70B-Instruct');
-    assert.ok(canonicals(llama.inferenceGpus).includes('H100:4'));
-    assert.equal(catalog.fits(llama, spec('H100:4'), 'inference').availableGb, 288);
+    const four = catalog.fits(llama, spec('H100:4'), 'inference');
+    assert.equal(four.fits, true);
+    assert.equal(four.availableGb, 307.87);
+    assert.equal(four.perGpu.availableGb, 76.97);
+    // A quarter of 141.2 GB of weights, a quarter of the KV heads, the whole per-GPU overhead.
+    assert.ok(four.perGpu.requiredGb !== undefined && four.perGpu.requiredGb > 141.2 / 4 && four.perGpu.requiredGb < 141.2 / 4 + 5);
+    const l4s = catalog.fits(llama, spec('L4:4'), 'inference');
+    assert.equal(l4s.fits, false);
+    assert.match(l4s.reasons[0] ?? '', /needs [\d.]+ GB per GPU .* L4:4 offers 21\.74 GB usable per GPU \(23034 MiB × 0\.9\)/);
   });
 
   test('a spec whose GPU count does not divide the attention heads is excluded, even with memory to spare', () => {
@@ -122,7 +130,7 @@ describe('which GPUs a model may use', () => {
   test('training specs are sized for LoRA unless a method is given', () => {
     const qwen = model('Qwen/Qwen3-8B');
     assert.equal(catalog.fits(qwen, spec('A10G'), 'training').fits, true);
-    const full = catalog.fits(qwen, spec('A10G'), 'training', 'full');
+    const full = catalog.fits(qwen, spec('A10G'), 'training', { method: 'full' });
     assert.equal(full.fits, false);
     assert.match(full.reasons[0] ?? '', /full training/);
     const fullCatalog = new ModelCatalog({ allowList: DEFAULT_ALLOWED_GPUS, trainingMethod: 'full' });
