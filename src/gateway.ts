@@ -23,6 +23,7 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     allowList: buildAllowList(config.gpus.allowed),
     models: config.models,
     contextTokens: config.estimates.context_tokens,
+    memoryUtilization: config.gpus.memory_utilization,
     trainingMethod: config.estimates.training_method,
   });
   const { store, replica } = await createStateStore(config, logger || pino({ level: 'silent' }));

@@ -62,7 +62,10 @@ const modelFactsSchema = z
     max_context: z.number().int().positive(),
     weight_dtype: z.enum(['bf16', 'fp16', 'fp8', 'mxfp4']).default('bf16'),
     checkpoint_gb: z.number().positive().optional(),
+    /** Layers that attend to a window of the last `tokens` tokens only (gpt-oss: 12 of 24, 128). */
+    sliding_window: z.strictObject({ layers: z.number().int().positive(), tokens: z.number().int().positive() }).optional(),
   })
+  .refine((f) => !f.sliding_window || f.sliding_window.layers <= f.layers, { message: 'sliding_window.layers cannot exceed layers', path: ['sliding_window', 'layers'] })
   .transform((f) => ({
     totalParamsB: f.total_params_b,
     activeParamsB: f.active_params_b ?? f.total_params_b,
@@ -74,6 +77,7 @@ const modelFactsSchema = z
     maxContext: f.max_context,
     weightDtype: f.weight_dtype,
     ...(f.checkpoint_gb !== undefined && { checkpointGb: f.checkpoint_gb }),
+    ...(f.sliding_window !== undefined && { slidingWindow: f.sliding_window }),
   }));
 
 const modelSchema = z.strictObject({
@@ -114,7 +118,13 @@ export const configSchema = z.strictObject({
       timeout_ms: z.number().int().positive().default(300_000),
     })
     .prefault({}),
-  gpus: z.strictObject({ allowed: z.array(gpuSpec).min(1).optional() }).prefault({}),
+  gpus: z
+    .strictObject({
+      allowed: z.array(gpuSpec).min(1).optional(),
+      /** Share of each card's memory.total a model may use (vLLM's gpu_memory_utilization). @default 0.9 */
+      memory_utilization: z.number().gt(0, 'must be above 0, e.g. 0.9').max(1, 'cannot exceed 1 (the whole card); vLLM defaults to 0.9').default(0.9),
+    })
+    .prefault({}),
   estimates: z
     .strictObject({
       context_tokens: z.number().int().positive().default(8192),
