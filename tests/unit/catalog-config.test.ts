@@ -3,6 +3,7 @@ import { describe, test } from 'node:test';
 
 import { ModelCatalog } from '../../src/catalog/model-catalog.js';
 import type { ModelOverride } from '../../src/catalog/model-override.js';
+import { configSchema } from '../../src/config/config-schema.js';
 import { DEFAULT_ALLOWED_GPUS } from '../../src/gpu/allow-list.js';
 import { parseGpuSpec, type GpuSpec } from '../../src/gpu/gpu-spec.js';
 
@@ -146,5 +147,39 @@ describe('models that config adds', () => {
     assert.equal(unlisted.fits, false);
     assert.match(unlisted.reasons[0] ?? '', /config limits acme\/opaque to its inference_gpus: L40S:2, H100/);
     assert.match(catalog.fits(opaque, spec('H100'), 'training').reasons[0] ?? '', /no size facts and no training_gpus configured/);
+  });
+});
+
+describe('config keys the estimate reads', () => {
+  test('gpus.memory_utilization defaults to 0.9 and decides what each card offers', () => {
+    assert.equal(configSchema.parse({}).gpus.memory_utilization, 0.9);
+    const { gpus } = configSchema.parse({ gpus: { memory_utilization: 0.98 } });
+    // Qwen2.5-72B on two A100-80GB at 4096 tokens: Qwen ran it with gpu_memory_utilization 0.98.
+    const roomy = new ModelCatalog({ allowList: [spec('A100-80GB:2')], contextTokens: 4096, memoryUtilization: gpus.memory_utilization });
+    const qwen = roomy.resolve('Qwen/Qwen2.5-72B-Instruct');
+    assert.ok(qwen);
+    assert.equal(roomy.fits(qwen, spec('A100-80GB:2'), 'inference').perGpu.availableGb, 84.18);
+    const tight = new ModelCatalog({ allowList: [spec('A100-80GB:2')], contextTokens: 32_768 });
+    assert.deepEqual(tight.resolve('Qwen/Qwen2.5-72B-Instruct')?.inferenceGpus, []);
+  });
+
+  test('gpus.memory_utilization outside (0, 1] is refused with the key named', () => {
+    for (const value of [0, 1.2, -0.5]) {
+      const result = configSchema.safeParse({ gpus: { memory_utilization: value } });
+      assert.equal(result.success, false);
+      assert.deepEqual(result.error?.issues[0]?.path, ['gpus', 'memory_utilization']);
+    }
+  });
+
+  test('facts may name sliding-window layers, which the KV cache counts at their window', () => {
+    const base = { total_params_b: 20, layers: 24, hidden_size: 2880, attention_heads: 64, kv_heads: 8, head_dim: 64, max_context: 131_072 };
+    const parsed = configSchema.parse({ models: { 'acme/windowed': { facts: { ...base, sliding_window: { layers: 12, tokens: 128 } } }, 'acme/full': { facts: base } } });
+    const catalog = new ModelCatalog({ allowList: DEFAULT_ALLOWED_GPUS, models: parsed.models });
+    const windowed = catalog.resolve('acme/windowed');
+    const full = catalog.resolve('acme/full');
+    assert.deepEqual(windowed?.facts?.slidingWindow, { layers: 12, tokens: 128 });
+    assert.ok(windowed && full && catalog.maxContextTokens(windowed, spec('L40S'))! > catalog.maxContextTokens(full, spec('L40S'))!);
+    const tooMany = configSchema.safeParse({ models: { 'acme/x': { facts: { ...base, sliding_window: { layers: 25, tokens: 128 } } } } });
+    assert.match(tooMany.error?.issues[0]?.message ?? '', /sliding_window\.layers cannot exceed layers/);
   });
 });
