@@ -103,6 +103,11 @@ export class ModelCatalog {
     return this.#contextTokens;
   }
 
+  /** Fine-tuning method training specs are sized for. */
+  get trainingMethod(): TrainingMethod {
+    return this.#trainingMethod;
+  }
+
   /**
    * The specs `model` may use for `task`, cheapest first; at another context than the
    * catalog's, the estimate is applied again (a list config set stays as written).

@@ -46,6 +46,13 @@ function cheapestHint(model: CatalogModel): string {
   return cheapest ? ` Cheapest: ${cheapest.canonical} ($${specPricePerHour(cheapest).toFixed(2)}/h).` : '';
 }
 
+/** What validate calls max_context_tokens, when memory is what a shorter context would fix. */
+function longestContext(catalog: ModelCatalog, model: CatalogModel, spec: GpuSpec): string {
+  const longest = catalog.maxContextTokens(model, spec);
+  if (longest === undefined || longest >= catalog.contextTokens) return '';
+  return longest === 0 ? ` ${spec.canonical} cannot hold its weights at any context.` : ` ${spec.canonical} holds at most ${longest} tokens of context.`;
+}
+
 /** Parses and checks one requested spec against the model's inference GPUs. */
 export function checkRequestedGpu(catalog: ModelCatalog, model: CatalogModel, text: string, param: string): GpuSpec {
   const parsed = parseGpuSpec(text);
@@ -55,8 +62,8 @@ export function checkRequestedGpu(catalog: ModelCatalog, model: CatalogModel, te
   const spec = parsed.spec;
   if (!model.inferenceGpus.some((s) => s.canonical === spec.canonical)) {
     const why = catalog.fits(model, spec, 'inference').reasons.join('; ');
-    const supported = model.inferenceGpus.length ? `Supported: ${describeSpecs(model.inferenceGpus)}.` : 'No GPU this gateway allows can serve it.';
-    throw new GatewayError('unsupported_gpu', `GPU type not supported for this model (${model.id}): ${spec.canonical}${why ? ` (${why})` : ''}. ${supported}${cheapestHint(model)}`, param);
+    const supported = model.inferenceGpus.length ? `Supported at ${catalog.contextTokens} tokens of context, cheapest first: ${describeSpecs(model.inferenceGpus)}.` : 'No GPU this gateway allows can serve it.';
+    throw new GatewayError('unsupported_gpu', `GPU type not supported for this model (${model.id}): ${spec.canonical}${why ? ` (${why})` : ''}.${longestContext(catalog, model, spec)} ${supported}${cheapestHint(model)}`, param);
   }
   return spec;
 }

@@ -33,9 +33,48 @@ describe('POST v1/capabilities/validate', () => {
     assert.equal(response.status, 200);
     const body = await response.json();
     assert.equal(body.valid, false);
-    assert.match(body.errors[0], /needs [\d.]+ GB .*A100 offers 36 GB usable/);
-    assert.match(body.suggestions[0], /Use B200/);
-    assert.equal(body.memory.available_gb, 36);
+    // 40,960 MiB × 0.9 = 38.65 GB.
+    assert.match(body.errors[0], /needs [\d.]+ GB .*A100 offers 38\.65 GB usable \(40960 MiB × 0\.9\)/);
+    assert.match(body.suggestions[0], /^Use A100-80GB:2, the cheapest GPU allowed for inference at 8192 tokens of context/);
+    assert.equal(body.memory.available_gb, 38.65);
+    assert.equal(body.max_context_tokens, 0);
+  });
+
+  it('takes context_tokens, echoes it and answers the longest context the spec holds', async () => {
+    // Qwen's vLLM table: Qwen2.5-72B-Instruct in bf16 on two 80 GB cards at 4096 tokens, on four at 32k.
+    const short = await (await validate({ model: 'Qwen/Qwen2.5-72B-Instruct', gpu: 'A100-80GB:2', context_tokens: 4096 })).json();
+    assert.deepEqual([short.valid, short.context_tokens], [true, 4096]);
+    assert.ok(short.max_context_tokens >= 4096 && short.max_context_tokens < 32_768, String(short.max_context_tokens));
+    assert.equal(short.memory.per_gpu.available_gb, 77.31);
+    assert.ok(short.memory.per_gpu.required_gb <= 77.31 && Math.abs(short.memory.required_gb - 2 * short.memory.per_gpu.required_gb) <= 0.01);
+
+    const long = await (await validate({ model: 'Qwen/Qwen2.5-72B-Instruct', gpu: 'A100-80GB:2', context_tokens: 32_768 })).json();
+    assert.deepEqual([long.valid, long.context_tokens, long.max_context_tokens], [false, 32_768, short.max_context_tokens]);
+    assert.match(long.errors[0], /needs [\d.]+ GB per GPU for inference at 32768 tokens of context, A100-80GB:2 offers 77\.31 GB usable per GPU/);
+    // Suggestions are computed at 32k, cheapest first, and name the shorter context that would do.
+    assert.match(long.suggestions[0], /^Use (\S+), the cheapest GPU allowed for inference at 32768 tokens of context\. Cheapest options: /);
+    assert.ok(!/A100-80GB:2 \(/.test(long.suggestions[0]));
+    const prices = [...long.suggestions[0].matchAll(/\(\$([\d.]+)\/h\)/g)].map((m: RegExpMatchArray) => Number(m[1]));
+    assert.deepEqual(prices, [...prices].sort((a, b) => a - b));
+    assert.equal(long.suggestions[1], `Or keep A100-80GB:2 with context_tokens of ${short.max_context_tokens} or less.`);
+  });
+
+  it('caps max_context_tokens at the model maximum and sizes a context above it at the maximum', async () => {
+    const body = await (await validate({ model: 'Qwen/Qwen3-0.6B', gpu: 'H100', context_tokens: 1_000_000 })).json();
+    assert.deepEqual([body.valid, body.context_tokens, body.max_context_tokens], [true, 1_000_000, 40_960]);
+  });
+
+  it('defaults context_tokens to estimates.context_tokens', async () => {
+    const body = await (await validate({ model: 'Qwen/Qwen3-0.6B', gpu: 'L4' })).json();
+    assert.equal(body.context_tokens, 8192);
+  });
+
+  it('names the assumptions of a training answer', async () => {
+    const body = await (await validate({ model: 'Qwen/Qwen3-8B', gpu: 'L4', task_type: 'training' })).json();
+    assert.deepEqual(body.assumptions, { method: 'lora', seq_len: 2048, batch: 1 });
+    assert.equal(body.max_context_tokens, null);
+    const inference = await (await validate({ model: 'Qwen/Qwen3-8B', gpu: 'L4' })).json();
+    assert.equal(inference.assumptions, undefined);
   });
 
   it('sizes training separately from inference', async () => {
@@ -60,7 +99,15 @@ describe('POST v1/capabilities/validate', () => {
   });
 
   it('answers 400 only for malformed input', async () => {
-    for (const body of [{ gpu: 'A100' }, { model: 1 }, { model: 'Qwen/Qwen3-0.6B', task_type: 'serving' }, { model: 'Qwen/Qwen3-0.6B', gpu: 8 }]) {
+    for (const body of [
+      { gpu: 'A100' },
+      { model: 1 },
+      { model: 'Qwen/Qwen3-0.6B', task_type: 'serving' },
+      { model: 'Qwen/Qwen3-0.6B', gpu: 8 },
+      { model: 'Qwen/Qwen3-0.6B', context_tokens: '4096' },
+      { model: 'Qwen/Qwen3-0.6B', context_tokens: 0 },
+      { model: 'Qwen/Qwen3-0.6B', context_tokens: 1.5 },
+    ]) {
       const response = await validate(body);
       assert.equal(response.status, 400, JSON.stringify(body));
       assert.equal((await response.json()).error.code, 'invalid_request');
@@ -73,7 +120,10 @@ describe('GET v1/capabilities/gpus and models', () => {
     const body = await (await fetch(`${fleet.url}/v1/capabilities/gpus`)).json();
     assert.deepEqual(body.types.map((t: { name: string }) => t.name), ['A10G', 'L4', 'L40S', 'A100', 'A100-80GB', 'H100', 'H200', 'B200']);
     const h100x2 = body.specs.find((s: { spec: string }) => s.spec === 'H100:2');
-    assert.deepEqual([h100x2.memory_gb, h100x2.price_per_hour], [160, 7.9]);
+    // nvidia-smi's 81,559 MiB per H100 = 85.52 GB.
+    assert.deepEqual([h100x2.memory_gb, h100x2.price_per_hour], [171.04, 7.9]);
+    const h100 = body.types.find((t: { name: string }) => t.name === 'H100');
+    assert.deepEqual([h100.memory_mib, h100.memory_gb], [81_559, 85.52]);
   });
 
   it('lists every model with its facts, estimates, allowed GPUs and default', async () => {

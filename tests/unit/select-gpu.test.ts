@@ -3,12 +3,19 @@ import { describe, it } from 'node:test';
 import { ModelCatalog } from '../../src/catalog/model-catalog.js';
 import { GatewayError } from '../../src/errors/gateway-error.js';
 import { DEFAULT_ALLOWED_GPUS } from '../../src/gpu/allow-list.js';
+import { parseGpuSpec, type GpuSpec } from '../../src/gpu/gpu-spec.js';
 import { resolveModel } from '../../src/routing/resolve-model.js';
 import { selectGpu } from '../../src/routing/select-gpu.js';
 
 const catalog = new ModelCatalog({ allowList: DEFAULT_ALLOWED_GPUS });
 const qwen = resolveModel(catalog, 'Qwen/Qwen3-0.6B');
 const llama70 = resolveModel(catalog, 'meta-llama/Llama-3.1-70B-Instruct');
+
+function parse(text: string): GpuSpec {
+  const result = parseGpuSpec(text);
+  if (!result.ok) throw new Error(result.error.message);
+  return result.spec;
+}
 
 function refusal(fn: () => unknown): GatewayError {
   try {
@@ -66,8 +73,20 @@ describe('GPU precedence: body > query > header > warm pool > model default', ()
     const error = refusal(() => selectGpu(catalog, llama70, { body: 'L4' }));
     assert.equal(error.code, 'unsupported_gpu');
     assert.match(error.message, /not supported for this model.*L4/);
-    assert.match(error.message, /Supported: .*H100:4/);
-    assert.match(error.message, /Cheapest: B200 \(\$6\.25\/h\)/);
+    assert.match(error.message, /Supported at 8192 tokens of context, cheapest first: A100-80GB:2, .*H100:4/);
+    assert.match(error.message, /L4 cannot hold its weights at any context/);
+    assert.match(error.message, /Cheapest: A100-80GB:2 \(\$5\.00\/h\)/);
+  });
+
+  it('says how long a context the refused spec would hold, as validate does', () => {
+    // Qwen3-32B's whole 40,960-token context does not fit one H100 beside its 65.6 GB of weights.
+    const longCatalog = new ModelCatalog({ allowList: DEFAULT_ALLOWED_GPUS, contextTokens: 40_960 });
+    const qwen32 = resolveModel(longCatalog, 'Qwen/Qwen3-32B');
+    const error = refusal(() => selectGpu(longCatalog, qwen32, { header: 'H100' }));
+    assert.equal(error.code, 'unsupported_gpu');
+    const longest = longCatalog.maxContextTokens(qwen32, parse('H100'));
+    assert.ok(longest !== undefined && longest > 32_768 && longest < 40_960);
+    assert.match(error.message, new RegExp(`H100 holds at most ${longest} tokens of context\\. Supported at 40960 tokens of context`));
   });
 });
 

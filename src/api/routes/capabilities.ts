@@ -13,6 +13,12 @@ const validationSchema = z.looseObject({
   model: z.string({ error: (i) => (i.input === undefined ? 'model is required: send a model id such as "Qwen/Qwen3-0.6B"' : 'model must be a string') }).min(1, 'model must not be empty'),
   gpu: z.string({ error: 'gpu must be a GPU spec string such as "A100" or "H100:2"' }).nullish(),
   task_type: z.enum(['inference', 'training'], { error: 'task_type must be "inference" or "training"' }).default('inference'),
+  context_tokens: z
+    .number({ error: 'context_tokens must be a number of tokens such as 32768' })
+    .int('context_tokens must be a whole number of tokens')
+    .positive('context_tokens must be at least 1')
+    .max(10_000_000, 'context_tokens must be at most 10000000; models cap it at their own maximum anyway')
+    .nullish(),
 });
 
 function gpuCatalog(ctx: GatewayContext) {
@@ -20,6 +26,7 @@ function gpuCatalog(ctx: GatewayContext) {
   return {
     types: GPU_TYPES.map((t) => ({
       name: t.name,
+      memory_mib: t.memoryMib,
       memory_gb: t.memoryGb,
       bandwidth_gbps: t.bandwidthGbps,
       bf16_tflops: t.bf16Tflops,
@@ -74,6 +81,7 @@ export function registerCapabilities(app: FastifyInstance, ctx: GatewayContext) 
       const issue = parsed.error.issues[0];
       throw new GatewayError('invalid_request', issue?.message ?? 'The request body is malformed.', issue?.path.join('.') || 'body');
     }
-    return validateConfiguration(ctx.catalog, { model: parsed.data.model, gpu: parsed.data.gpu ?? undefined, task_type: parsed.data.task_type });
+    const { model, gpu, task_type, context_tokens } = parsed.data;
+    return validateConfiguration(ctx.catalog, { model, gpu: gpu ?? undefined, task_type, context_tokens: context_tokens ?? undefined });
   });
 }
