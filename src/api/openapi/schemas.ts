@@ -106,13 +106,18 @@ export const ROUTE_SCHEMAS = {
     body: {
       type: 'object',
       required: ['model'],
-      properties: { model: { type: 'string' }, gpu: { type: ['string', 'null'], description: 'Default: the model default.' }, task_type: { type: 'string', enum: ['inference', 'training'], default: 'inference' } },
+      properties: {
+        model: { type: 'string' },
+        gpu: { type: ['string', 'null'], description: 'Default: the model default.' },
+        task_type: { type: 'string', enum: ['inference', 'training'], default: 'inference' },
+        context_tokens: { type: ['integer', 'null'], minimum: 1, description: 'Tokens per sequence to size inference for. Default: estimates.context_tokens.' },
+      },
       additionalProperties: true,
     },
     response: {
       200: {
         type: 'object',
-        required: ['valid', 'errors', 'suggestions', 'gpu', 'model', 'memory'],
+        required: ['valid', 'errors', 'suggestions', 'gpu', 'model', 'context_tokens', 'max_context_tokens', 'memory'],
         properties: {
           valid: { type: 'boolean' },
           errors: { type: 'array', items: { type: 'string' } },
@@ -120,7 +125,17 @@ export const ROUTE_SCHEMAS = {
           gpu: { type: ['string', 'null'] },
           model: { type: 'string' },
           task_type: { type: 'string' },
-          memory: { type: 'object', properties: { required_gb: { type: ['number', 'null'] }, available_gb: { type: ['number', 'null'] } } },
+          context_tokens: { type: 'integer', description: 'The context inference was checked at.' },
+          max_context_tokens: { type: ['integer', 'null'], description: 'Longest context the spec holds by the estimate, capped at the model maximum; null for training or when unknown.' },
+          memory: {
+            type: 'object',
+            properties: {
+              required_gb: { type: ['number', 'null'], description: 'Whole spec.' },
+              available_gb: { type: ['number', 'null'], description: 'Whole spec.' },
+              per_gpu: { type: 'object', properties: { required_gb: { type: ['number', 'null'] }, available_gb: { type: ['number', 'null'] } } },
+            },
+          },
+          assumptions: { type: 'object', description: 'Training only.', properties: { method: { type: 'string', enum: ['full', 'lora', 'qlora'] }, seq_len: { type: 'integer' }, batch: { type: 'integer' } } },
         },
       },
       ...errors(400, 401),
