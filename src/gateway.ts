@@ -5,6 +5,7 @@ import { GatewayMetrics } from './api/gateway-metrics.js';
 import { ModelCatalog } from './catalog/model-catalog.js';
 import type { Config } from './config/config-schema.js';
 import { buildAllowList } from './gpu/allow-list.js';
+import { ServerDrain } from './http/server-drain.js';
 import { PoolManager, type PoolQuery } from './pools/pool-manager.js';
 import { createStateStore } from './state/create-state-store.js';
 import type { PoolKey } from './state/pool-state-store.js';
@@ -13,6 +14,8 @@ export interface Gateway {
   app: FastifyInstance;
   catalog: ModelCatalog;
   pools: PoolManager;
+  /** Graceful shutdown of the listener (signals): run before `close()`. */
+  drain: ServerDrain;
   /** Stops accepting requests, then closes every pool, then the state store. */
   close(): Promise<void>;
 }
@@ -37,12 +40,15 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
   try {
     pools = new PoolManager({ config, env, onChange: (pool) => metrics.poolChanged(pool.status()), sharing: { store, replica, resolve } });
     listConfiguredPools(config, catalog, pools);
-    const app = await buildApp({ config, catalog, pools, metrics }, { logger });
+    const drain = new ServerDrain();
+    const app = await buildApp({ config, catalog, pools, metrics, drain }, { logger });
+    drain.track(app.server);
     const built = pools;
     return {
       app,
       catalog,
       pools: built,
+      drain,
       async close() {
         await app.close();
         await built.close();

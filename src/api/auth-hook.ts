@@ -26,16 +26,32 @@ export type PublicPath = (url: string) => boolean;
  * constant time so the timing does not tell which key came close.
  */
 export function createKeyCheck(apiKeys: readonly string[], isPublic: PublicPath): (request: FastifyRequest) => void {
-  const digests = apiKeys.map(sha256);
+  const matches = createKeyMatch(apiKeys);
   return function checkKey(request: FastifyRequest): void {
-    if (digests.length === 0 || request.method === 'OPTIONS' || isPublic(request.url)) return;
+    if (apiKeys.length === 0 || request.method === 'OPTIONS' || isPublic(request.url)) return;
     const key = presentedKey(request);
     if (key === undefined) {
       throw new GatewayError('invalid_api_key', 'Missing API key. Send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".', 'Authorization');
     }
+    if (!matches(key)) throw new GatewayError('invalid_api_key', 'Invalid API key. Check the key you send in "Authorization: Bearer <key>" or "X-API-Key".', 'Authorization');
+  };
+}
+
+/** Whether the request carries one of the keys: public routes that show more to a caller with a key. */
+export function createKeyTest(apiKeys: readonly string[]): (request: FastifyRequest) => boolean {
+  const matches = createKeyMatch(apiKeys);
+  return (request) => {
+    const key = presentedKey(request);
+    return key !== undefined && matches(key);
+  };
+}
+
+function createKeyMatch(apiKeys: readonly string[]): (key: string) => boolean {
+  const digests = apiKeys.map(sha256);
+  return (key) => {
     const digest = sha256(key);
     let match = false;
     for (const known of digests) match = timingSafeEqual(known, digest) || match;
-    if (!match) throw new GatewayError('invalid_api_key', 'Invalid API key. Check the key you send in "Authorization: Bearer <key>" or "X-API-Key".', 'Authorization');
+    return match;
   };
 }

@@ -3,12 +3,15 @@ import { createJsonLogger } from './json-logger.js';
 import { createGateway } from '../gateway.js';
 import { isLoopback } from '../http/loopback.js';
 import { prepareLocalPools } from './prepare-local-pools.js';
+import { stopOnSignals } from './shutdown-signals.js';
 
 export interface ServeFlags {
   config?: string | undefined;
   host?: string | undefined;
   port?: string | undefined;
   insecure?: boolean | undefined;
+  /** Download missing weights on a local pool's first warm-up (workers.pull). */
+  pull?: boolean | undefined;
 }
 
 
@@ -16,7 +19,7 @@ export interface ServeFlags {
 export async function serveCommand(flags: ServeFlags): Promise<number> {
   const config = loadConfig({
     file: flags.config,
-    flags: { host: flags.host, port: flags.port === undefined ? undefined : parsePort(flags.port, '--port'), insecure: flags.insecure },
+    flags: { host: flags.host, port: flags.port === undefined ? undefined : parsePort(flags.port, '--port'), insecure: flags.insecure, pull: flags.pull },
   });
   const { host, port } = config.listen;
   const logger = createJsonLogger('gpuroute');
@@ -31,26 +34,25 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   const gateway = await createGateway(config, logger);
   await prepareLocalPools(gateway, config, logger);
   const address = await gateway.app.listen({ host, port });
-  logger.info({ url: address }, 'gpuroute listening');
-  logger.flush();
-
-  // SIGTERM: stop accepting, let in-flight requests and streams finish (bounded by
-  // shutdown.drain_ms, then cut), stop the workers, exit 0.
-  const stop = async (signal: string) => {
-    const drainMs = config.shutdown.drain_ms;
-    logger.info({ signal, drain_ms: drainMs }, 'shutting down: finishing requests in flight');
+  // SIGTERM: keep accepting for shutdown.accept_grace_ms (answers say Connection: close,
+  // /health says draining), then close the listener; let requests and streams in flight
+  // finish (cut at shutdown.drain_ms), stop the workers, exit 0.
+  stopOnSignals(logger, async (signal) => {
+    const { drain_ms: drainMs, accept_grace_ms: acceptGraceMs } = config.shutdown;
+    logger.info({ signal, drain_ms: drainMs, accept_grace_ms: acceptGraceMs }, 'shutting down: finishing requests in flight');
     logger.flush();
-    const cut = setTimeout(() => {
-      logger.warn({ drain_ms: drainMs }, 'requests still open after shutdown.drain_ms; closing their connections');
-      gateway.app.server.closeAllConnections();
-    }, drainMs);
+    await gateway.drain.drain({
+      acceptGraceMs,
+      drainMs,
+      onCut: (open) => logger.warn({ drain_ms: drainMs, open_requests: open }, 'requests still open after shutdown.drain_ms; closing their connections'),
+    });
     await gateway.close();
-    clearTimeout(cut);
     logger.info('stopped');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  });
+  // After the handlers, so that a signal right after this line is ours.
+  logger.info({ url: address }, 'gpuroute listening');
+  logger.flush();
   return 0;
 }

@@ -155,6 +155,11 @@ export const configSchema = z.strictObject({
     .strictObject({
       /** @default 30 s for in-flight requests and open streams to finish after SIGTERM. */
       drain_ms: z.number().int().nonnegative().default(30_000),
+      /**
+       * @default 1 s of accepting after SIGTERM (answers say `Connection: close`), so that
+       * connections the kernel already accepted are served, not reset; then the listener closes.
+       */
+      accept_grace_ms: z.number().int().nonnegative().default(1_000),
     })
     .prefault({}),
   /** First match wins. Default: local workers for every catalog model on every allowed GPU. */

@@ -89,9 +89,9 @@ export const ROUTE_SCHEMAS = {
     },
   },
   health: {
-    summary: 'Liveness, the weights local pools run, pool counts by state (no key needed)',
+    summary: 'Liveness (no key needed); with a key, or when no keys are configured, also the weights local pools run and pool counts by state. 503 while shutting down',
     tags: ['operations'],
-    response: { 200: { type: 'object', properties: { status: { const: 'ok' }, started: { type: 'string' }, models: { type: 'integer' }, weights: { type: 'object', additionalProperties: { type: 'integer' } }, pools: { type: 'object', additionalProperties: { type: 'integer' } } } } },
+    response: { 200: { type: 'object', properties: { status: { const: 'ok' }, started: { type: 'string' }, models: { type: 'integer' }, weights: { type: 'object', additionalProperties: { type: 'integer' } }, pools: { type: 'object', additionalProperties: { type: 'integer' } } } }, 503: { type: 'object', properties: { status: { const: 'draining' } } } },
   },
   metrics: {
     summary: 'Prometheus metrics (text exposition format)',
