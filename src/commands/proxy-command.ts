@@ -5,6 +5,8 @@ import { parsePort } from '../config/load-config.js';
 import { parseCorsOrigins, parseTarget, PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { parsePrefix } from '../proxy/proxy-prefix.js';
 import { startProxy } from '../proxy/proxy-server.js';
+import { ExposureGate, openTargetMessage, probeExposure } from '../proxy/exposure-gate.js';
+import { stopOnSignals } from './shutdown-signals.js';
 
 export interface ProxyFlags {
   target?: string | undefined;
@@ -42,43 +44,37 @@ export function proxyOptions(flags: ProxyFlags, env: NodeJS.ProcessEnv = process
   };
 }
 
-const PROBE_TIMEOUT_MS = 5_000;
+/** The proxy has no config file: the gateway's defaults, but a proxy's streams drain in 10 s. */
+const SHUTDOWN = { acceptGraceMs: 1_000, drainMs: 10_000 };
 
 /**
  * A public proxy in front of a gateway that serves without a key would publish what
- * `gpuroute serve` refuses to publish: check before listening on a non-loopback address.
+ * `gpuroute serve` refuses to publish: a target seen to serve without a key stops the
+ * start; one that is not answering yet is checked until it is (nothing is forwarded meanwhile).
  */
-async function refuseToPublishOpenGateway(options: ProxyOptions, logger: Logger): Promise<void> {
-  let status: number;
-  try {
-    status = (await fetch(`${options.target}/v1/models`, { signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) })).status;
-  } catch (error) {
-    logger.warn({ target: options.target, err: (error as Error).message }, 'could not check whether the target needs a key; it is not answering yet');
-    return;
-  }
-  if (status < 300) {
-    throw new Error(
-      `Refusing to expose ${options.target} on ${options.host}: it answers GET /v1/models without a key, so anyone could use your GPUs through this proxy. Give the gateway API keys (GPUROUTE_API_KEYS), listen on 127.0.0.1, or pass --insecure.`,
-    );
-  }
+async function publicExposureGate(options: ProxyOptions, logger: Logger): Promise<ExposureGate> {
+  const first = await probeExposure(options.target);
+  if (first.exposure === 'open') throw new Error(openTargetMessage(options.target, options.host));
+  return new ExposureGate(options.target, options.host, logger, first);
 }
 
 /** `gpuroute proxy`: resolves once the proxy is listening; SIGTERM/SIGINT close it and exit 0. */
 export async function proxyCommand(flags: ProxyFlags): Promise<number> {
   const options = proxyOptions(flags);
   const logger = createJsonLogger('gpuroute-proxy');
-  if (!isLoopback(options.host) && !flags.insecure) await refuseToPublishOpenGateway(options, logger);
-  const proxy = await startProxy(options, logger);
-  logger.info({ url: proxy.url, target: options.target, prefix: options.prefix || '/' }, 'gpuroute proxy listening');
-  logger.flush();
-
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'shutting down');
-    await proxy.close();
+  const gate = isLoopback(options.host) || flags.insecure ? undefined : await publicExposureGate(options, logger);
+  const proxy = await startProxy(options, logger, gate);
+  // Before the line that tells callers we listen, so that a signal right after it is ours.
+  stopOnSignals(logger, async (signal) => {
+    logger.info({ signal, drain_ms: SHUTDOWN.drainMs, accept_grace_ms: SHUTDOWN.acceptGraceMs }, 'shutting down: finishing requests in flight');
+    logger.flush();
+    gate?.stop();
+    await proxy.close({ ...SHUTDOWN, onCut: (open) => logger.warn({ drain_ms: SHUTDOWN.drainMs, open_requests: open }, 'requests still open after the drain; closing their connections') });
+    logger.info('stopped');
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
     process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  });
+  logger.info({ url: proxy.url, target: options.target, prefix: options.prefix || '/' }, 'gpuroute proxy listening');
+  logger.flush();
   return 0;
 }

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { CorsPolicy } from '../http/cors-policy.js';
+import { ServerDrain, type DrainOptions } from '../http/server-drain.js';
 import { sendError } from './error-response.js';
 import { forwardRequest, type ForwardContext } from './forward-request.js';
 import type { ProxyOptions } from './proxy-options.js';
@@ -12,8 +13,16 @@ import { isUnderPrefix, pathOf } from './proxy-prefix.js';
 export interface RunningProxy {
   /** e.g. http://127.0.0.1:PORT */
   url: string;
-  /** Stops accepting, lets requests in flight finish (cut after `graceMs`), then closes the target pool. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Keeps accepting for `acceptGraceMs` (answers say `Connection: close`), then stops;
+   * lets requests in flight finish (cut at `drainMs`), then closes the target pool.
+   */
+  close(options?: Partial<DrainOptions>): Promise<void>;
+}
+
+/** Says whether requests may be forwarded yet (the public proxy's check of its target). */
+export interface ForwardGate {
+  readonly refusal: GatewayError | undefined;
 }
 
 /**
@@ -21,7 +30,7 @@ export interface RunningProxy {
  * ours must outlive theirs, or a request may meet a connection we just closed.
  */
 const KEEP_ALIVE_MS = 72_000;
-const DEFAULT_GRACE_MS = 10_000;
+const DEFAULT_DRAIN_MS = 10_000;
 
 function notUnderPrefix(request: IncomingMessage, prefix: string): GatewayError {
   return new GatewayError('route_not_found', `No route ${request.method} ${pathOf(request.url)} on this proxy: it forwards only paths under ${prefix || '/'} to the gateway, e.g. ${prefix}/v1/chat/completions.`);
@@ -51,7 +60,7 @@ function logRequest(logger: Logger, request: IncomingMessage, response: ServerRe
  * headers and body stream go to undici untouched, and the target's body stream comes
  * back chunk by chunk with backpressure. Only CORS, the prefix and failures are ours.
  */
-export async function startProxy(options: ProxyOptions, logger: Logger): Promise<RunningProxy> {
+export async function startProxy(options: ProxyOptions, logger: Logger, gate?: ForwardGate): Promise<RunningProxy> {
   const target = new URL(options.target);
   // One keep-alive pool to the target, for the life of the process.
   const pool = new Pool(target.origin, {
@@ -73,12 +82,16 @@ export async function startProxy(options: ProxyOptions, logger: Logger): Promise
     if (cors.isPreflight(request)) return void response.writeHead(204, cors.preflightHeaders(request)).end();
     const ownHeaders = cors.headersFor(request);
     if (!isUnderPrefix(request.url ?? '', options.prefix)) return sendError(response, notUnderPrefix(request, options.prefix), ownHeaders);
+    const refusal = gate?.refusal;
+    if (refusal !== undefined) return sendError(response, refusal, ownHeaders);
     forwardRequest(ctx, request, response, ownHeaders).catch((error: unknown) => {
       logger.error({ err: error }, 'proxy failed');
       sendError(response, new GatewayError('internal_error', 'The proxy failed while forwarding this request; it has been logged. Retry, and report it if it persists.'), ownHeaders);
     });
   });
 
+  const drain = new ServerDrain();
+  drain.track(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {
@@ -91,14 +104,9 @@ export async function startProxy(options: ProxyOptions, logger: Logger): Promise
 
   return {
     url: `http://${host}:${port}`,
-    async close(graceMs = DEFAULT_GRACE_MS) {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
+    async close({ acceptGraceMs = 0, drainMs = DEFAULT_DRAIN_MS, onCut } = {}) {
       // A stream may run for minutes; shutting down must not wait on it forever.
-      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
-      cut.unref();
-      await closed;
-      clearTimeout(cut);
+      await drain.drain({ acceptGraceMs, drainMs, ...(onCut && { onCut }) });
       await pool.close();
     },
   };
