@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseGgufSource } from '../catalog/gguf-sources.js';
 import { parseGpuSpec } from '../gpu/gpu-spec.js';
 
 /**
@@ -81,8 +82,18 @@ const modelFactsSchema = z
   }));
 
 const modelSchema = z.strictObject({
-  /** GGUF weights for local workers; beats `<workers.models_dir>/<id>.gguf`. */
-  gguf: z.string().min(1).optional(),
+  /**
+   * GGUF weights for local workers: a path (beats `<workers.models_dir>/<id>.gguf`), or
+   * where `gpuroute pull` downloads them from: `hf:<repo>[:<quant>]` or an http(s) URL.
+   */
+  gguf: z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      const source = parseGgufSource(text);
+      if ('error' in source) ctx.addIssue({ code: 'custom', message: source.error });
+    })
+    .optional(),
   inference_gpus: z.array(gpuSpec).optional(),
   training_gpus: z.array(gpuSpec).optional(),
   default_gpu: gpuSpec.optional(),
@@ -141,6 +152,8 @@ export const configSchema = z.strictObject({
       /** llama.cpp threads per worker; 1 generates fastest on a 2-core machine. */
       threads: z.number().int().positive().default(1),
       context_tokens: z.number().int().min(64).default(2048),
+      /** @default false. A local pool whose model has no weights on disk downloads them on its first warm-up (`serve --pull`). */
+      pull: z.boolean().default(false),
     })
     .prefault({}),
   warmup: z

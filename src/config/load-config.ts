@@ -13,7 +13,7 @@ export interface ConfigSources {
   file?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Command-line overrides, which beat the environment and the file. */
-  flags?: { host?: string | undefined; port?: number | undefined; insecure?: boolean | undefined };
+  flags?: { host?: string | undefined; port?: number | undefined; insecure?: boolean | undefined; pull?: boolean | undefined };
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -71,6 +71,7 @@ export function loadConfig(sources: ConfigSources = {}): Readonly<Config> {
     raw.auth = { ...((raw.auth as Record<string, unknown> | undefined) ?? {}), api_keys: keys };
   }
   if (sources.flags?.insecure) raw.insecure = true;
+  if (sources.flags?.pull) raw.workers = { ...((raw.workers as Record<string, unknown> | undefined) ?? {}), pull: true };
 
   const result = configSchema.safeParse(raw);
   if (!result.success) {

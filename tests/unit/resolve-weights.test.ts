@@ -27,6 +27,17 @@ describe('choosing the weights of a local pool', () => {
     assert.equal(resolveWeights('Qwen/Qwen3-0.6B', config).path, join(modelsDir, 'Qwen', 'Qwen3-0.6B.gguf'));
   });
 
+  it('for an hf: or URL source, where gpuroute pull stores it, else the test model', () => {
+    const { modelsDir } = setup();
+    const config = configSchema.parse({
+      workers: { models_dir: modelsDir },
+      models: { 'Qwen/Qwen3-0.6B': { gguf: 'hf:Qwen/Qwen3-0.6B-GGUF:Q8_0' }, 'Qwen/Qwen3-8B': { gguf: 'https://example.com/q.gguf' } },
+    });
+    writeFileSync(join(modelsDir, 'Qwen', 'Qwen3-0.6B.gguf'), 'x');
+    assert.equal(resolveWeights('Qwen/Qwen3-0.6B', config).path, join(modelsDir, 'Qwen', 'Qwen3-0.6B.gguf'));
+    assert.equal(resolveWeights('Qwen/Qwen3-8B', config).label, 'test-model');
+  });
+
   it('else the generated test model, labelled test-model', () => {
     const { modelsDir } = setup();
     const config = configSchema.parse({ workers: { models_dir: modelsDir } });
