@@ -143,7 +143,7 @@ describe('refusals never reach an upstream', () => {
     assert.equal(body.error.code, 'unsupported_gpu');
     assert.equal(body.error.param, 'X-GPU-Preference');
     assert.equal(body.detail, body.error.message);
-    assert.match(body.detail, /Supported: .*Cheapest: B200/);
+    assert.match(body.detail, /L40S cannot hold its weights at any context\. Supported at 8192 tokens of context, cheapest first: .*Cheapest: A100-80GB:2/);
     assert.deepEqual(fleet.reached(), []);
   });
 
