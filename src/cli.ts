@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { chatCommand } from './commands/chat-command.js';
 import { proxyCommand } from './commands/proxy-command.js';
+import { pullCommand } from './commands/pull-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { validateCommand } from './commands/validate-command.js';
 import { warmupCommand } from './commands/warmup-command.js';
@@ -16,6 +17,7 @@ Commands:
             --host HOST     listen address (default 127.0.0.1)
             --port N        listen port (default 8000; 0 picks a free one)
             --insecure      allow a non-loopback address without API keys
+            --pull          download missing weights on a local pool's first warm-up
   proxy     Edge proxy: forward every path under --prefix to a gateway, headers intact.
             --target URL    the gateway, e.g. http://127.0.0.1:8000 (required)
             --host HOST     listen address (default 127.0.0.1, or GPUROUTE_HOST)
@@ -42,6 +44,17 @@ Commands:
             Would MODEL run on X? Exit 0 if valid, 1 if not.
             Client commands take --url (or GPUROUTE_URL, default http://127.0.0.1:8000)
             and --api-key (or GPUROUTE_API_KEY).
+  pull MODEL [--from SOURCE] [--quant Q] [--force]
+            Download MODEL's GGUF weights to <workers.models_dir>/<id>.gguf.
+            --from SOURCE   hf:<user>/<repo>[:<quant>] or an http(s):// URL
+                            (default models.<id>.gguf, else the catalog's source)
+            --quant Q       another quantisation from the Hugging Face repo, e.g. Q4_K_M
+            --config FILE   YAML config (or GPUROUTE_CONFIG), for models_dir and pools
+            --connect-timeout S  wait for the source to answer (default 30)
+            --stall-timeout S    give up when no data arrives for S seconds (default 60);
+                            running the same command again resumes the download
+  pull --list [--config FILE]
+            Show the weights on disk per model: size, quantisation, source.
   make-test-model [--out FILE] [--force]
             Write the generated GGUF test model (default ./models/gpuroute-test-model-v1.gguf);
             serve does this by itself when a local pool needs it.
@@ -67,10 +80,37 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const { values } = parseArgs({
         args: rest,
-        options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, insecure: { type: 'boolean' } },
+        options: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, insecure: { type: 'boolean' }, pull: { type: 'boolean' } },
         strict: true,
       });
       return serveCommand(values);
+    }
+    case 'pull': {
+      const { values, positionals: args } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          list: { type: 'boolean', default: false },
+          from: { type: 'string' },
+          quant: { type: 'string' },
+          config: { type: 'string' },
+          force: { type: 'boolean', default: false },
+          'connect-timeout': { type: 'string', default: '30' },
+          'stall-timeout': { type: 'string', default: '60' },
+        },
+      });
+      const [model] = values.list ? positionals(args, [], 'pull --list') : positionals(args, ['MODEL'], 'pull');
+      return pullCommand({
+        model,
+        list: values.list,
+        from: values.from,
+        quant: values.quant,
+        config: values.config,
+        force: values.force,
+        connectTimeoutMs: positiveInt(values['connect-timeout'], '--connect-timeout') * 1000,
+        stallTimeoutMs: positiveInt(values['stall-timeout'], '--stall-timeout') * 1000,
+      });
     }
     case 'proxy': {
       const { values } = parseArgs({

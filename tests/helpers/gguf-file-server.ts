@@ -1,0 +1,77 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { testModelPath } from '../../src/pools/resolve-weights.js';
+import { modelsDirWithTestModel } from './test-model.js';
+
+/**
+ * The generated test model padded with zeros to 12 MiB: node-llama-cpp's downloader
+ * saves progress per 5 MiB chunk, so a file of several chunks is needed to see a resume.
+ * The GGUF header still parses: the padding only follows the tensor data.
+ */
+export async function paddedTestModel(bytes = 12 * 1024 * 1024): Promise<Buffer> {
+  const model = readFileSync(testModelPath(await modelsDirWithTestModel()));
+  return Buffer.concat([model, Buffer.alloc(Math.max(0, bytes - model.length))]);
+}
+
+export interface ServedRequest {
+  method: string;
+  path: string;
+  range: string | undefined;
+}
+
+export interface GgufFileServer {
+  /** Base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  requests: ServedRequest[];
+  /** Bytes past this file offset are never sent: the connection is cut there. */
+  cutAt: number | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * A file server for pull tests, on 127.0.0.1: each of `files` at its path with Range
+ * support (what Hugging Face's CDN does), `/broken.gguf` answers 500, anything else 404.
+ * Every request is recorded, so a test can see the ranges a resumed download asked for.
+ */
+export async function startGgufFileServer(files: Record<string, Buffer>): Promise<GgufFileServer> {
+  const state: GgufFileServer = { url: '', requests: [], cutAt: undefined, close: async () => {} };
+  const server: Server = createServer((req, res) => serve(req, res, files, state));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  return state;
+}
+
+function serve(req: IncomingMessage, res: ServerResponse, files: Record<string, Buffer>, state: GgufFileServer): void {
+  state.requests.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range });
+  const path = (req.url ?? '').split('?')[0]!;
+  if (path === '/broken.gguf') {
+    res.writeHead(500).end('upstream exploded');
+    return;
+  }
+  const file = files[path];
+  if (!file) {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  const range = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? '');
+  const start = range ? Number(range[1]) : 0;
+  const end = range && range[2] ? Math.min(Number(range[2]), file.length - 1) : file.length - 1;
+  const headers = { 'content-type': 'application/octet-stream', 'accept-ranges': 'bytes', 'content-length': String(end - start + 1) };
+  if (range) res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${end}/${file.length}` });
+  else res.writeHead(200, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const stopAt = state.cutAt === undefined ? end + 1 : Math.min(end + 1, state.cutAt);
+  if (stopAt > start) res.write(file.subarray(start, stopAt));
+  if (stopAt === end + 1) res.end();
+  else setTimeout(() => res.destroy(), 20); // cut mid-body, as a dropped connection does
+}
