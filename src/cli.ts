@@ -32,7 +32,8 @@ Commands:
             --port N        listen port (default 0: a free one, reported to the parent)
             --host HOST     listen address (default 127.0.0.1)
             --threads N     llama.cpp threads (default 1)
-            --context N     context tokens (default 2048)
+            --context N     context tokens per sequence (default 2048)
+            --parallel N    sequences generated at once, batched in one context (default 4)
             --label TEXT    model name to report (default the --model path)
             --weights-label TEXT  what /health reports as weights (default the path)
             --cpu           never use a GPU even if one is found
@@ -138,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
           port: { type: 'string', default: '0' },
           threads: { type: 'string', default: '1' },
           context: { type: 'string', default: '2048' },
+          parallel: { type: 'string', default: '4' },
           label: { type: 'string' },
           'weights-label': { type: 'string' },
           cpu: { type: 'boolean', default: false },
@@ -153,6 +155,7 @@ async function main(argv: string[]): Promise<number> {
         port: parsePort(values.port, '--port'),
         threads: positiveInt(values.threads, '--threads'),
         context: positiveInt(values.context, '--context'),
+        parallel: positiveInt(values.parallel, '--parallel'),
         label: values.label ?? values.model,
         weightsLabel: values['weights-label'] ?? values.model,
         gpu: values.cpu ? false : 'auto',

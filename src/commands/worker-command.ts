@@ -10,9 +10,12 @@ export interface WorkerFlags {
   port: number;
   threads: number;
   context: number;
+  /** Sequences generated at once, batched in one context (`workers.parallel`). */
+  parallel: number;
   label: string;
   weightsLabel: string;
   gpu: 'auto' | false;
+  gpuLayers?: 'max' | undefined;
 }
 
 function tell(message: WorkerMessage): void {
@@ -45,8 +48,10 @@ export async function workerCommand(flags: WorkerFlags): Promise<number> {
   process.once('SIGINT', () => void stop());
 
   try {
-    const engine = await LlamaEngine.load({ modelPath: flags.model, threads: flags.threads, contextTokens: flags.context, gpu: flags.gpu });
-    await engine.generate({ history: toChatHistory([{ role: 'user', content: 'hi' }]), maxTokens: 1, temperature: 0 });
+    const engine = await LlamaEngine.load({ modelPath: flags.model, threads: flags.threads, contextTokens: flags.context, parallel: flags.parallel, gpu: flags.gpu, gpuLayers: flags.gpuLayers });
+    const history = toChatHistory([{ role: 'user', content: 'hi' }]);
+    const sampling = { maxTokens: 1, temperature: 0, topP: 1, seed: 0, stop: [], presencePenalty: 0, frequencyPenalty: 0 };
+    await engine.chat({ history, output: { type: 'text' }, sampling }, engine.chatPrompt(history, { type: 'text' }));
     info.engine = engine;
     info.state = 'ready';
     tell({ type: 'ready', port, device: engine.device });

@@ -152,6 +152,8 @@ export const configSchema = z.strictObject({
       /** llama.cpp threads per worker; 1 generates fastest on a 2-core machine. */
       threads: z.number().int().positive().default(1),
       context_tokens: z.number().int().min(64).default(2048),
+      /** @default 4 sequences per worker, generated together in one batched context (`gpuroute worker --parallel`). */
+      parallel: z.number().int().min(1).max(64).default(4),
       /** @default false. A local pool whose model has no weights on disk downloads them on its first warm-up (`serve --pull`). */
       pull: z.boolean().default(false),
     })
