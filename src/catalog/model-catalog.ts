@@ -2,8 +2,7 @@ import { byPrice } from '../gpu/allow-list.js';
 import type { GpuSpec } from '../gpu/gpu-spec.js';
 import { baseModelId } from './base-model-id.js';
 import { checkFit, DEFAULT_MEMORY_UTILIZATION, largestContext, usableBytesPerGpu, type FitOptions, type FitReport, type TaskType } from './check-fit.js';
-import { roundGb } from './memory-estimate.js';
-import type { TrainingMethod } from './memory-estimate.js';
+import { roundGb, type TrainingMethod } from './memory-estimate.js';
 import { MODEL_FACTS, type ModelFacts } from './model-facts.js';
 import { overrideKey, parseDefaultGpu, parseGpuList, type ModelOverride } from './model-override.js';
 

@@ -47,7 +47,7 @@ function priced(spec: GpuSpec): string {
 }
 
 /** "for inference at 32768 tokens of context", or "for training". */
-export function describeTask(task: TaskType, contextTokens: number): string {
+function describeTask(task: TaskType, contextTokens: number): string {
   return task === 'inference' ? `for inference at ${contextTokens} tokens of context` : `for ${task}`;
 }
 
