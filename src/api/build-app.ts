@@ -13,10 +13,10 @@ import { observeRequests } from './observe-requests.js';
 import { requestId } from './request-id.js';
 import { OPENAI_PREFIXES, SERVICE_PREFIXES, WARMUP_PREFIXES } from './route-prefixes.js';
 import { registerCapabilities } from './routes/capabilities.js';
-import { registerChatCompletions } from './routes/chat-completions.js';
 import { DASHBOARD_PATHS, registerDashboard } from './routes/dashboard.js';
 import { registerHealth } from './routes/health.js';
 import { registerModels } from './routes/models.js';
+import { registerRoutedCalls } from './routes/routed-calls.js';
 import { registerWarmup } from './routes/warmup.js';
 
 const HEALTH_PATHS = new Set(OPENAI_PREFIXES.map((prefix) => `${prefix}/health`));
@@ -98,7 +98,7 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
   for (const prefix of OPENAI_PREFIXES) {
     await app.register(
       async (scope) => {
-        registerChatCompletions(scope, ctx);
+        registerRoutedCalls(scope, ctx);
         registerModels(scope, ctx);
         registerHealth(scope, ctx);
       },

@@ -2,28 +2,37 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ErrorBody } from '../http/error-body.js';
 import { rewriteTopLevel } from './stamp-json.js';
 
-/** What every response of a routed call carries (issue 2 §6). */
+/** What every response of a routed call carries (issue 2 §6): the requested model id, and the GPU where the object has room. */
 export interface Stamp {
-  /** The model id exactly as the client asked for it. */
-  model: string;
-  /** Canonical GPU spec. */
-  gpu: string;
-  /** The two members, serialised once per call and spliced into every body and chunk. */
+  /** Top-level members, serialised once per call and spliced into every body and chunk; '' leaves chunks as they are. */
   members: string;
+  /** The top-level keys `members` replaces. */
+  keys: ReadonlySet<string>;
 }
 
-const STAMPED_KEYS: ReadonlySet<string> = new Set(['model', 'system_fingerprint']);
+const FINGERPRINTED_KEYS: ReadonlySet<string> = new Set(['model', 'system_fingerprint']);
+const MODEL_KEY: ReadonlySet<string> = new Set(['model']);
 
+/** For objects with a `system_fingerprint` (chat completions, text completions, their chunks). */
 export function createStamp(model: string, gpu: string): Stamp {
-  return { model, gpu, members: `"model":${JSON.stringify(model)},"system_fingerprint":${JSON.stringify({ selected_gpu: gpu })}` };
+  return { keys: FINGERPRINTED_KEYS, members: `"model":${JSON.stringify(model)},"system_fingerprint":${JSON.stringify({ selected_gpu: gpu })}` };
 }
 
-/** The JSON object text with `model` and `system_fingerprint` set; undefined if it is not one object. */
+/** For objects with a top-level `model` but no `system_fingerprint` (embeddings, a Responses object). */
+export function modelStamp(model: string): Stamp {
+  return { keys: MODEL_KEY, members: `"model":${JSON.stringify(model)}` };
+}
+
+/** Events whose top level holds no model (the Responses API's): they pass untouched. */
+export const UNSTAMPED: Stamp = { keys: new Set(), members: '' };
+
+/** The JSON object text with the stamp's members set; undefined if it is not one object. */
 export function stampJson(text: string, stamp: Stamp): string | undefined {
-  return rewriteTopLevel(text, STAMPED_KEYS, stamp.members);
+  return rewriteTopLevel(text, stamp.keys, stamp.members);
 }
 
 function stampDataLine(line: string, stamp: Stamp): string {
+  if (stamp.members === '') return line;
   const payload = line.slice(5).trimStart();
   if (payload.charCodeAt(0) !== 0x7b) return line;
   const stamped = stampJson(payload, stamp);

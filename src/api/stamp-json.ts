@@ -93,5 +93,6 @@ export function rewriteTopLevel(text: string, replaced: ReadonlySet<string>, mem
     }
   }
   if (skipSpace(text, i) !== text.length) return undefined;
-  return kept.length ? `{${kept.join(',')},${members}}` : `{${members}}`;
+  if (members) kept.push(members);
+  return `{${kept.join(',')}}`;
 }

@@ -1,20 +1,5 @@
 import { z } from 'zod';
-import { GatewayError } from '../errors/gateway-error.js';
-
-function field(name: string, what: string) {
-  return {
-    error: (issue: { input?: unknown }) =>
-      issue.input === undefined ? `${name} is required: send ${what}` : `${name} must be ${what}, got ${describe(issue.input)}`,
-  };
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  return typeof value === 'string' ? `the string ${JSON.stringify(value.slice(0, 40))}` : typeof value;
-}
-
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
+import { field, gpuPreferenceField, modelField, optional, parseRequestBody } from './request-body.js';
 
 /**
  * What the gateway itself reads from an OpenAI chat request, and the common OpenAI
@@ -22,7 +7,7 @@ const optional = <T extends z.ZodType>(schema: T) => schema.nullish();
  * obscure upstream failure. Every other field passes through untouched (loose object).
  */
 export const chatRequestSchema = z.looseObject({
-  model: z.string(field('model', 'a model id string such as "Qwen/Qwen3-0.6B"')).min(1, 'model must not be empty'),
+  model: modelField,
   messages: z
     .array(
       z.looseObject({ role: z.string(field('messages[].role', 'a string such as "user"')) }, field('each message', 'an object {role, content}')),
@@ -30,7 +15,7 @@ export const chatRequestSchema = z.looseObject({
     )
     .min(1, 'messages must hold at least one message'),
   stream: optional(z.boolean(field('stream', 'true or false'))),
-  gpu_preference: optional(z.string(field('gpu_preference', 'a GPU spec string such as "L40S" or "H100:2"'))),
+  gpu_preference: gpuPreferenceField,
   temperature: optional(z.number(field('temperature', 'a number from 0 to 2'))),
   top_p: optional(z.number(field('top_p', 'a number from 0 to 1'))),
   max_tokens: optional(z.number(field('max_tokens', 'a whole number')).int('max_tokens must be a whole number')),
@@ -42,18 +27,7 @@ export const chatRequestSchema = z.looseObject({
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-}
-
 /** Validates a parsed JSON body; the 400 names the first field at fault. */
 export function parseChatRequest(body: unknown): ChatRequest {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new GatewayError('invalid_request', 'The request body must be a JSON object with at least "model" and "messages".', 'body');
-  }
-  const result = chatRequestSchema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const param = issue ? pathOf(issue.path) : 'body';
-  throw new GatewayError('invalid_request', issue?.message ?? 'The request body is malformed.', param || 'body');
+  return parseRequestBody(chatRequestSchema, body, '"model" and "messages"');
 }

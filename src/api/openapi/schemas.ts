@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_CODES } from '../../errors/error-codes.js';
 import { chatRequestSchema } from '../../openai/chat-request.js';
+import { completionRequestSchema, embeddingRequestSchema, responseRequestSchema } from '../../openai/routed-requests.js';
 
 /**
  * Route schemas for the OpenAPI document only: validation stays with zod (for messages
@@ -43,6 +44,22 @@ const gpuHeader = { 'x-gpu-preference': { type: 'string', description: 'GPU spec
 
 const fingerprint = { type: 'object', properties: { selected_gpu: { type: 'string' } }, required: ['selected_gpu'] };
 
+const routedErrors = errors(400, 401, 404, 413, 415, 502, 503, 504);
+const routedHeaders = { type: 'object', properties: { ...keyHeaders, ...gpuHeader } } as const;
+
+/** A routed OpenAI call other than chat: the upstream's answer, stamped as `stamped` says. */
+function routedCall(summary: string, body: z.ZodType, answer: string, stamped: Record<string, unknown>) {
+  return {
+    summary,
+    tags: ['openai'],
+    headers: routedHeaders,
+    body: jsonSchema(body),
+    response: { 200: { description: `${answer} Headers: X-Selected-GPU, X-Request-Id, X-Gateway-Overhead-Ms.`, type: 'object', properties: stamped, additionalProperties: true }, ...routedErrors },
+  };
+}
+
+const requestedModel = { model: { type: 'string', description: 'The id as requested.' } };
+
 const modelIdParam = { type: 'object', properties: { '*': { type: 'string', description: 'Model id, raw, slashes included: Qwen/Qwen3-0.6B' } }, required: ['*'] };
 const warmupQuery = { gpu: { type: 'string', description: 'GPU spec; beats X-GPU-Preference.' } };
 
@@ -77,6 +94,29 @@ export const ROUTE_SCHEMAS = {
         additionalProperties: true,
       },
       ...errors(400, 401, 404, 413, 415, 502, 503, 504),
+    },
+  },
+  completions: routedCall(
+    'OpenAI (legacy) text completion, routed to the GPU the call names',
+    completionRequestSchema,
+    'The upstream completion (or, with stream: true, text/event-stream of text_completion chunks, each stamped the same way).',
+    { ...requestedModel, system_fingerprint: fingerprint },
+  ),
+  embeddings: routedCall('OpenAI embeddings, routed to the GPU the call names', embeddingRequestSchema, 'The upstream embedding list, encoding_format as asked (base64 passes through untouched).', requestedModel),
+  responses: routedCall(
+    'OpenAI Responses API call, routed to the GPU the call names',
+    responseRequestSchema,
+    'The upstream Response object (or, with stream: true, its text/event-stream events, passed through untouched).',
+    requestedModel,
+  ),
+  model: {
+    summary: 'One OpenAI model entry; the id raw with its slash or percent-encoded',
+    tags: ['openai'],
+    headers: { type: 'object', properties: keyHeaders },
+    params: { type: 'object', properties: { '*': { type: 'string', description: 'Model id, raw (Qwen/Qwen3-0.6B) or percent-encoded (Qwen%2FQwen3-0.6B)' } }, required: ['*'] },
+    response: {
+      200: { type: 'object', properties: { id: { type: 'string' }, object: { const: 'model' }, created: { type: 'integer' }, owned_by: { type: 'string' } } },
+      ...errors(401, 404),
     },
   },
   models: {
