@@ -116,7 +116,10 @@ const DEPLOYMENTS: Deployment[] = [
   // tokens. The page does not give max_model_len, so this settles 32,100 tokens, not more.
   { model: 'Qwen/Qwen3-32B', gpu: 'A100-80GB', contextTokens: 32_100, memoryUtilization: 0.9, fits: true },
   // Issue 13: "vLLM serves [Qwen3-32B] on one H100 with a 32k context" (65.5 GB of weights
-  // on 81,559 MiB). Taken from the issue; we did not find the deployment page itself.
+  // on 81,559 MiB). Taken from the issue; we did not find the deployment page itself, and
+  // AIMultiple's quantization benchmark (aimultiple.com/llm-quantization) saw only ~17K
+  // tokens of KV capacity for BF16 Qwen3-32B on one H100 under vLLM, settings not given.
+  // The least certain row: the estimate leaves 0.9 GB to spare here.
   { model: 'Qwen/Qwen3-32B', gpu: 'H100', contextTokens: 32_768, memoryUtilization: 0.9, fits: true },
   // OpenAI's gpt-oss model card: gpt-oss-120b runs on a single 80 GB GPU; vLLM's gpt-oss
   // recipe serves it on one H100 at its full 131,072-token context.
