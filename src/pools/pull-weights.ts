@@ -2,10 +2,12 @@ import { rename, rm, stat, statfs, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { ModelDownloader } from 'node-llama-cpp';
 import { ggufSourceUri, type GgufSource } from '../catalog/gguf-sources.js';
+import type { Config } from '../config/config-schema.js';
 import { describeGguf, sourceRecordPath, type PulledRecord } from './weights-on-disk.js';
 import { probeSource } from './probe-source.js';
 import { PullError } from './pull-error.js';
-import { pulledWeightsPath } from './resolve-weights.js';
+import { pullSourceFor } from './pull-source.js';
+import { pulledWeightsPath, resolveWeights, TEST_MODEL_LABEL, type ResolvedWeights } from './resolve-weights.js';
 
 /** Issue 15 §3: what warm-up status and the dashboard show while weights download. */
 export interface PullProgress {
@@ -190,4 +192,38 @@ export function formatBytes(bytes: number): string {
   if (bytes >= 1e6) return `${(bytes / 1e6).toFixed(1)} MB`;
   if (bytes >= 1e3) return `${(bytes / 1e3).toFixed(1)} kB`;
   return `${bytes} B`;
+}
+
+const inFlight = new Map<string, { done: Promise<ResolvedWeights>; listeners: Set<(progress: PullProgress) => void> }>();
+
+/**
+ * For a local pool's warm-up under `workers.pull` (issue 15 §3): the weights
+ * {@link resolveWeights} finds, after downloading them from the model's source
+ * (`models.<id>.gguf`, else the catalog's) when only the test model was there. Pools of
+ * one model on several GPUs share one download; each hears its progress.
+ * Throws {@link PullError} when the model has no source or the pull fails.
+ */
+export async function pullPoolWeights(modelId: string, config: Pick<Config, 'models' | 'workers'>, onProgress?: (progress: PullProgress) => void): Promise<ResolvedWeights> {
+  const found = resolveWeights(modelId, config);
+  if (found.label !== TEST_MODEL_LABEL) return found;
+  const key = pulledWeightsPath(modelId, config.workers.models_dir) ?? modelId;
+  let pull = inFlight.get(key);
+  if (!pull) {
+    const listeners = new Set<(progress: PullProgress) => void>();
+    const done = pullWeights({
+      modelId,
+      source: pullSourceFor(modelId, config),
+      modelsDir: config.workers.models_dir,
+      onProgress: (progress) => listeners.forEach((listener) => listener(progress)),
+    }).then(() => resolveWeights(modelId, config));
+    pull = { done, listeners };
+    inFlight.set(key, pull);
+    void done.finally(() => inFlight.delete(key)).catch(() => {});
+  }
+  if (onProgress) pull.listeners.add(onProgress);
+  try {
+    return await pull.done;
+  } finally {
+    if (onProgress) pull.listeners.delete(onProgress);
+  }
 }
