@@ -7,6 +7,7 @@ import type { Config } from './config/config-schema.js';
 import { buildAllowList } from './gpu/allow-list.js';
 import { ServerDrain } from './http/server-drain.js';
 import { PoolManager, type PoolQuery } from './pools/pool-manager.js';
+import { findDevices } from './devices/find-devices.js';
 import { createStateStore } from './state/create-state-store.js';
 import type { PoolKey } from './state/pool-state-store.js';
 
@@ -36,9 +37,17 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     return model?.inferenceGpus.some((s) => s.canonical === key.gpu) ? { model: model.id, aliases: [model.id], gpu: key.gpu } : undefined;
   };
   let pools: PoolManager | undefined;
-  const metrics = new GatewayMetrics(() => pools?.statuses() ?? []);
+  const metrics = new GatewayMetrics(() => pools?.statuses() ?? [], () => pools?.waiting ?? 0);
   try {
-    pools = new PoolManager({ config, env, onChange: (pool) => metrics.poolChanged(pool.status()), sharing: { store, replica, resolve } });
+    const devices = await findDevices(config.gpus.devices, env, logger || undefined);
+    pools = new PoolManager({
+      config,
+      env,
+      onChange: (pool) => metrics.poolChanged(pool.status()),
+      sharing: { store, replica, resolve },
+      devices,
+      onQueueWait: (seconds) => metrics.queueWait.observe(seconds),
+    });
     listConfiguredPools(config, catalog, pools);
     const drain = new ServerDrain();
     const app = await buildApp({ config, catalog, pools, metrics, drain }, { logger });

@@ -6,6 +6,8 @@ import type { GatewayContext } from './gateway-context.js';
 export function findPool(ctx: GatewayContext, model: string, aliases: readonly string[], gpu: string): Pool {
   const pool = ctx.pools.find({ model, aliases, gpu });
   if (pool) return pool;
+  const noDevices = ctx.pools.noDevicesFor({ model, aliases, gpu });
+  if (noDevices) throw new GatewayError('no_capacity', `No pool can serve ${model} on ${gpu}: ${noDevices}. Choose a GPU this host has, or add an upstream pool for ${gpu} after the local one.`, 'gpu_preference');
   const served = ctx.pools.gpusFor(aliases);
   throw new GatewayError(
     'no_pool',

@@ -17,14 +17,19 @@ export class GatewayMetrics {
   readonly latency = new Histogram({ name: 'gpuroute_request_duration_seconds', help: 'Total time per request, from arrival to the last byte sent.', labelNames: ['route', 'model', 'gpu'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
   readonly overhead = new Histogram({ name: 'gpuroute_gateway_overhead_seconds', help: 'Gateway overhead per routed call: total time minus time waiting on the pool (for streams, up to the first byte).', labelNames: ['route'], buckets: OVERHEAD_BUCKETS, registers: [this.registry] });
   readonly firstByte = new Histogram({ name: 'gpuroute_stream_first_byte_seconds', help: 'Streams: time from arrival to the first chunk sent to the client.', labelNames: ['model', 'gpu'], buckets: LATENCY_BUCKETS, registers: [this.registry] });
-  readonly upstreamErrors = new Counter({ name: 'gpuroute_upstream_errors_total', help: 'Failed calls to pools, by kind (upstream_error, upstream_timeout, upstream_rejected, warmup_failed, workers_busy, no_pool).', labelNames: ['kind'], registers: [this.registry] });
+  readonly upstreamErrors = new Counter({ name: 'gpuroute_upstream_errors_total', help: 'Failed calls to pools, by kind (upstream_error, upstream_timeout, upstream_rejected, warmup_failed, no_capacity, no_pool).', labelNames: ['kind'], registers: [this.registry] });
   readonly coldStarts = new Counter({ name: 'gpuroute_cold_starts_total', help: 'Pool starts (cold or failed → warming).', labelNames: ['model', 'gpu', 'kind'], registers: [this.registry] });
   readonly warmupDuration = new Histogram({ name: 'gpuroute_warmup_duration_seconds', help: 'Time from warming to warmed (or failed).', labelNames: ['model', 'gpu', 'outcome'], buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300], registers: [this.registry] });
 
+  readonly queueWait = new Histogram({ name: 'gpuroute_queue_wait_seconds', help: 'Time a local pool start waited in line for a worker slot or devices (starts that got through).', buckets: LATENCY_BUCKETS, registers: [this.registry] });
+
   readonly #seen = new Map<string, { state: PoolState; since: number }>();
 
-  /** @param statuses every known pool, read at scrape time */
-  constructor(statuses: () => readonly PoolStatus[]) {
+  /**
+   * @param statuses every known pool, read at scrape time
+   * @param waiting starts waiting in line now, read at scrape time
+   */
+  constructor(statuses: () => readonly PoolStatus[], waiting: () => number = () => 0) {
     collectDefaultMetrics({ register: this.registry, prefix: 'gpuroute_process_' });
     new Gauge({
       name: 'gpuroute_pool_state',
@@ -36,6 +41,14 @@ export class GatewayMetrics {
         for (const status of statuses()) {
           for (const state of STATES) this.set({ model: status.model, gpu: status.gpu, kind: status.kind, state }, status.state === state ? 1 : 0);
         }
+      },
+    });
+    new Gauge({
+      name: 'gpuroute_queue_depth',
+      help: 'Local pool starts waiting in line for a worker slot or devices.',
+      registers: [this.registry],
+      collect() {
+        this.set(waiting());
       },
     });
     new Gauge({

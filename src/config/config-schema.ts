@@ -13,14 +13,38 @@ function canonicalSpec(text: string, ctx: z.RefinementCtx): string {
   return z.NEVER;
 }
 
+/** What a command engine's arguments may name; each is replaced when the pool starts. */
+export const COMMAND_PLACEHOLDERS = ['model', 'gguf', 'port', 'count', 'devices', 'type'] as const;
+
+function knownPlaceholders(args: string[], ctx: z.RefinementCtx): void {
+  for (const arg of args) {
+    for (const [, name] of arg.matchAll(/\{([^}]*)\}/g)) {
+      if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}} in "${arg}"; the placeholders are ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
+      }
+    }
+  }
+}
+
 /** A GPU spec, stored in canonical form (`h100:1` → `H100`). */
 const gpuSpec = z.string().transform(canonicalSpec);
 
-const httpUrl = z
-  .string()
-  .refine((text) => /^https?:\/\/[^/\s]+/.test(text) && URL.canParse(text), {
-    message: 'must be an http:// or https:// base URL, e.g. "http://10.0.0.5:8000/v1"',
-  });
+/**
+ * An endpoint's base URL. Credentials and query strings are refused, not dropped: the
+ * gateway never sent them, and a URL must be safe to log (issue 14 §9).
+ */
+const httpUrl = z.string().superRefine((text, ctx) => {
+  if (!/^https?:\/\/[^/\s]+/.test(text) || !URL.canParse(text)) {
+    return ctx.addIssue({ code: 'custom', message: 'must be an http:// or https:// base URL, e.g. "http://10.0.0.5:8000/v1"' });
+  }
+  const url = new URL(text);
+  if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a user name or password: put the key in an environment variable and name it in the pool\'s api_key_env (sent as a Bearer token)' });
+  }
+  if (url.search || url.hash) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a query string or fragment: a token goes in an environment variable named by the pool\'s api_key_env (sent as a Bearer token)' });
+  }
+});
 
 const poolSchema = z
   .strictObject({
@@ -40,10 +64,25 @@ const poolSchema = z
     endpoints: z.array(httpUrl).min(1, 'list at least one OpenAI-compatible base URL, e.g. "http://10.0.0.5:8000/v1"').optional(),
     /** Name of an environment variable whose value is sent upstream as a Bearer token. */
     api_key_env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name, e.g. UPSTREAM_KEY').optional(),
+    /** Local pools: `llama.cpp` (the built-in worker) or `command` (any OpenAI-compatible server). @default llama.cpp */
+    engine: z.enum(['llama.cpp', 'command'], { message: 'must be "llama.cpp" (the built-in worker) or "command" (start your own server)' }).optional(),
+    /** `engine: command`: the argument list (no shell), with placeholders; see COMMAND_PLACEHOLDERS. */
+    command: z.array(z.string().min(1)).min(1, 'give the server command as an argument list, e.g. ["vllm", "serve", "{model}", "--port", "{port}"]').superRefine(knownPlaceholders).optional(),
+    /** `engine: command`: the path that answers 200 once the server is ready. @default /health, then /v1/models */
+    ready_path: z.string().regex(/^\/[^\s?#]*$/, 'must be a path such as "/health"').optional(),
   })
   .superRefine((pool, ctx) => {
     if (pool.kind === 'upstream' && !pool.endpoints) {
       ctx.addIssue({ code: 'custom', path: ['endpoints'], message: 'an upstream pool needs endpoints: ["http://HOST:PORT/v1"] (or set kind: local to run workers here)' });
+    }
+    if (pool.engine === 'command' && !pool.command) {
+      ctx.addIssue({ code: 'custom', path: ['command'], message: 'engine: command needs command: an argument list, e.g. ["vllm", "serve", "{model}", "--port", "{port}"]' });
+    }
+    if ((pool.command || pool.ready_path) && pool.engine !== 'command') {
+      ctx.addIssue({ code: 'custom', path: [pool.command ? 'command' : 'ready_path'], message: 'command and ready_path belong to a local pool with engine: command' });
+    }
+    if (pool.engine && pool.kind !== 'local') {
+      ctx.addIssue({ code: 'custom', path: ['engine'], message: 'engine belongs to kind: local pools; an upstream pool calls endpoints someone else runs' });
     }
     if (pool.kind === 'local' && (pool.endpoints || pool.api_key_env)) {
       ctx.addIssue({ code: 'custom', path: [pool.endpoints ? 'endpoints' : 'api_key_env'], message: 'a local pool starts its own workers: remove endpoints and api_key_env, or set kind: upstream' });
@@ -119,6 +158,10 @@ export const configSchema = z.strictObject({
       header_timeout_ms: z.number().int().positive().default(10_000),
       /** @default 60 s for a client to send its whole request; slow-body clients are cut off. */
       request_timeout_ms: z.number().int().positive().default(60_000),
+      /** @default 32 MB, the largest upstream body read whole (JSON, errors); over it: 502 upstream_too_large. */
+      max_upstream_body_bytes: z.number().int().positive().default(32 * 1024 * 1024),
+      /** @default 8 MB, the longest event-stream line relayed; a longer one ends the stream with an upstream_too_large event. */
+      max_event_bytes: z.number().int().positive().default(8 * 1024 * 1024),
     })
     .prefault({}),
   upstream: z
@@ -134,6 +177,26 @@ export const configSchema = z.strictObject({
       allowed: z.array(gpuSpec).min(1).optional(),
       /** Share of each card's memory.total a model may use (vLLM's gpu_memory_utilization). @default 0.9 */
       memory_utilization: z.number().gt(0, 'must be above 0, e.g. 0.9').max(1, 'cannot exceed 1 (the whole card); vLLM defaults to 0.9').default(0.9),
+      /**
+       * Which of this host's NVIDIA devices local pools may use, and as what type; beats
+       * what nvidia-smi reports. "none": run every spec on the CPU. @default discovered
+       */
+      devices: z
+        .union([
+          z.literal('none'),
+          z.array(
+            z.strictObject({
+              index: z.number().int().nonnegative(),
+              type: z.string().transform((text, ctx) => {
+                const parsed = parseGpuSpec(text);
+                if (parsed.ok && parsed.spec.count === 1) return parsed.spec.type.name;
+                ctx.addIssue({ code: 'custom', message: `must be one GPU type such as "H100"${parsed.ok ? '' : `: ${parsed.error.message}`}` });
+                return z.NEVER;
+              }),
+            }),
+          ),
+        ], { message: 'must be "none" or a list of {index, type}, e.g. [{index: 0, type: H100}]' })
+        .optional(),
     })
     .prefault({}),
   estimates: z
@@ -149,13 +212,17 @@ export const configSchema = z.strictObject({
       models_dir: z.string().min(1).default('./models'),
       /** @default 2 live worker processes; an idle one is evicted (least recently used) to start another. */
       max_live: z.number().int().positive().default(2),
+      /** @default 60 s a start may wait in line for a worker slot or a device before 503 no_capacity. */
+      queue_timeout_ms: z.number().int().positive().default(60_000),
+      /** @default 256 starts waiting in line at once; one more is 503 no_capacity at once. */
+      max_queue: z.number().int().nonnegative().default(256),
       /** llama.cpp threads per worker; 1 generates fastest on a 2-core machine. */
       threads: z.number().int().positive().default(1),
       context_tokens: z.number().int().min(64).default(2048),
-      /** @default 4 sequences per worker, generated together in one batched context (`gpuroute worker --parallel`). */
-      parallel: z.number().int().min(1).max(64).default(4),
       /** @default false. A local pool whose model has no weights on disk downloads them on its first warm-up (`serve --pull`). */
       pull: z.boolean().default(false),
+      /** @default 4 sequences per worker, generated together in one batched context (`gpuroute worker --parallel`). */
+      parallel: z.number().int().min(1).max(64).default(4),
     })
     .prefault({}),
   warmup: z

@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EndpointGroup } from '../upstream/endpoint-group.js';
 import type { EndpointOptions } from '../upstream/endpoint.js';
 import type { LaunchedPool, PoolLauncher } from './pool-launcher.js';
+import type { Device } from '../devices/discover-devices.js';
 import type { ResolvedWeights } from './resolve-weights.js';
+import { exitReason, stopProcess, tailOutput, workerEnv } from './worker-process.js';
 
 /** What a worker tells its parent over IPC (see src/worker/worker-command.ts). */
 export type WorkerMessage =
@@ -23,16 +24,9 @@ export interface LocalWorkerSettings {
   requests: EndpointOptions;
 }
 
-const TAIL_LINES = 20;
-const STOP_GRACE_MS = 5_000;
 // The CLI beside this module, .ts under tsx and .js once built; the child gets the same
 // loader flags (process.execArgv) as the gateway.
 const CLI = fileURLToPath(new URL(`../cli${extname(fileURLToPath(import.meta.url))}`, import.meta.url));
-
-function tail(lines: string[], chunk: Buffer): void {
-  lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-  lines.splice(0, Math.max(0, lines.length - TAIL_LINES));
-}
 
 /**
  * Starts `gpuroute worker` as a child process per pool. Every model loads in a child
@@ -54,24 +48,31 @@ export class LocalWorkerLauncher implements PoolLauncher {
     this.#label = label;
   }
 
-  async launch(signal: AbortSignal): Promise<LaunchedPool> {
+  /** On a GPU host `devices` are the worker's CUDA_VISIBLE_DEVICES, and every layer is offloaded to them. */
+  async launch(signal: AbortSignal, devices: readonly Device[]): Promise<LaunchedPool> {
     const args = [
       'worker',
       ...['--model', this.#weights.path, '--weights-label', this.#weights.label, '--label', this.#label],
       ...['--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens)],
+      ...(devices.length ? ['--gpu-layers', 'max'] : []),
     ];
-    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
-    const output: string[] = [];
-    child.stdout?.on('data', (chunk: Buffer) => tail(output, chunk));
-    child.stderr?.on('data', (chunk: Buffer) => tail(output, chunk));
-    const exited = once(child, 'exit').then(([code, sig]) => `worker exited (${sig ?? `code ${code}`})${output.length ? `: ${output.slice(-5).join(' | ')}` : ''}`);
+    const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: workerEnv(devices) });
+    const exited = exitReason(child, 'worker', tailOutput(child));
 
     try {
       const ready = await this.#awaitReady(child, exited, signal);
-      const group = new EndpointGroup([`http://127.0.0.1:${ready.port}/v1`], this.#settings.requests);
-      return { group, device: ready.device, exited, stop: () => stopChild(child, group) };
+      const group = new EndpointGroup([`http://127.0.0.1:${ready.port}/v1`], { ...this.#settings.requests, name: `the local ${this.#label} pool` });
+      return {
+        group,
+        device: ready.device,
+        exited,
+        stop: async () => {
+          await stopProcess(child);
+          await group.close();
+        },
+      };
     } catch (error) {
-      await stopChild(child);
+      await stopProcess(child);
       throw error;
     }
   }
@@ -87,15 +88,4 @@ export class LocalWorkerLauncher implements PoolLauncher {
       });
     });
   }
-}
-
-async function stopChild(child: ChildProcess, group?: EndpointGroup): Promise<void> {
-  if (child.exitCode === null && child.signalCode === null) {
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    await exited;
-    clearTimeout(timer);
-  }
-  await group?.close();
 }

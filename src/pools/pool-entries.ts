@@ -1,5 +1,6 @@
 import type { Config, PoolConfig } from '../config/config-schema.js';
 import { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { AnswerLimits } from '../upstream/upstream-answer.js';
 
 export interface PoolEntry {
   /** Position in config `pools`, so two entries serving one (model, gpu) never share a pool. */
@@ -16,7 +17,7 @@ export interface PoolEntry {
 export class PoolEntries {
   readonly #entries: readonly PoolEntry[];
 
-  constructor(config: Pick<Config, 'pools' | 'upstream'>, env: NodeJS.ProcessEnv) {
+  constructor(config: Pick<Config, 'pools' | 'upstream' | 'limits'>, env: NodeJS.ProcessEnv) {
     this.#entries = config.pools.map((entry, index) => {
       if (entry.kind === 'local' || !entry.endpoints) return { index, config: entry };
       const bearerToken = entry.api_key_env ? env[entry.api_key_env] : undefined;
@@ -27,6 +28,8 @@ export class PoolEntries {
         connectTimeoutMs: config.upstream.connect_timeout_ms,
         timeoutMs: config.upstream.timeout_ms,
         bearerToken,
+        limits: answerLimits(config),
+        name: entry.gpu === '*' ? `pools[${index}]` : `the ${entry.gpu} pool (pools[${index}])`,
       });
       return { index, config: entry, group };
     });
@@ -37,9 +40,12 @@ export class PoolEntries {
     return this.#entries.some((e) => e.config.kind === 'local');
   }
 
-  /** The first entry that serves any of these ids on any of these GPU specs (canonical). */
-  match(aliases: readonly string[], gpus: readonly string[]): PoolEntry | undefined {
-    return this.#entries.find((e) => this.#serves(e, aliases) && (e.config.gpu === '*' || gpus.includes(e.config.gpu)));
+  /**
+   * The first entry that serves any of these ids on any of these GPU specs (canonical),
+   * among those `usable` accepts.
+   */
+  match(aliases: readonly string[], gpus: readonly string[], usable: (entry: PoolEntry) => boolean = () => true): PoolEntry | undefined {
+    return this.#entries.find((e) => this.#serves(e, aliases) && (e.config.gpu === '*' || gpus.includes(e.config.gpu)) && usable(e));
   }
 
   /** GPU specs that some entry serves for these ids, for 503 messages. */
@@ -54,4 +60,9 @@ export class PoolEntries {
   #serves(entry: PoolEntry, aliases: readonly string[]): boolean {
     return entry.config.models.some((m) => m === '*' || aliases.some((id) => id.toLowerCase() === m.toLowerCase()));
   }
+}
+
+/** What one upstream answer may hold in memory, for every endpoint: upstream or local worker. */
+export function answerLimits(config: Pick<Config, 'limits'>): AnswerLimits {
+  return { bodyBytes: config.limits.max_upstream_body_bytes, eventBytes: config.limits.max_event_bytes };
 }

@@ -1,3 +1,4 @@
+import type { Device } from '../devices/discover-devices.js';
 import type { EndpointGroup } from '../upstream/endpoint-group.js';
 
 /** A pool that is serving: where to send calls, and how to stop it. */
@@ -23,6 +24,9 @@ export interface PoolLauncher {
    * replica has warmed the pool the others use this group without probing again.
    */
   readonly configured?: EndpointGroup;
-  /** Must give up (reject) when `signal` aborts. */
-  launch(signal: AbortSignal): Promise<LaunchedPool>;
+  /**
+   * Must give up (reject) when `signal` aborts. `devices`: what a local worker may use
+   * (empty on a host without GPUs, and for upstreams).
+   */
+  launch(signal: AbortSignal, devices: readonly Device[]): Promise<LaunchedPool>;
 }

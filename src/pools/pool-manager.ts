@@ -6,16 +6,21 @@ import type { PoolKey, PoolRecord, PoolSnapshot, PoolStateStore } from '../state
 import type { EndpointGroup } from '../upstream/endpoint-group.js';
 import type { EndpointOptions } from '../upstream/endpoint.js';
 import { BorrowedEndpointGroup } from './borrowed-endpoint-group.js';
+import { DeviceAllocator } from '../devices/device-allocator.js';
+import { GatewayError } from '../errors/gateway-error.js';
+import { parseGpuSpec } from '../gpu/gpu-spec.js';
+import { onAbort, type AnySignal } from '../upstream/upstream-signal.js';
+import { CommandLauncher } from './command-launcher.js';
 import { LocalWorkerLauncher } from './local-worker-launcher.js';
-import { makeRoom } from './make-room.js';
 import { Pool } from './pool.js';
-import { PoolEntries, type PoolEntry } from './pool-entries.js';
+import { answerLimits, PoolEntries, type PoolEntry } from './pool-entries.js';
 import type { PoolLauncher } from './pool-launcher.js';
 import type { PoolSharing } from './pool-sharing.js';
 import type { PoolStatus } from './pool-status.js';
 import { PoolSync } from './pool-sync.js';
-import { resolveWeights } from './resolve-weights.js';
+import { resolveWeights, type ResolvedWeights } from './resolve-weights.js';
 import { UpstreamProbeLauncher } from './upstream-probe-launcher.js';
+import { WorkerAdmission } from './worker-admission.js';
 
 /**
  * What a local worker's base URL looks like (workers bind loopback only). Another
@@ -40,7 +45,13 @@ export interface ModelGpus {
   readonly inferenceGpus: ReadonlyArray<{ readonly canonical: string }>;
 }
 
-export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'models' | 'workers' | 'warmup'> & Partial<Pick<Config, 'state'>>;
+export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'limits' | 'models' | 'workers' | 'warmup'> & Partial<Pick<Config, 'state'>>;
+
+/**
+ * GB a local pool needs on each of its devices to load `weights` for `model` on `gpu`,
+ * or undefined when nothing is known; wired by the composition root, which knows the catalog.
+ */
+export type MemoryNeed = (model: string, weights: ResolvedWeights, gpu: string) => Promise<number | undefined>;
 
 /** How the pools share state with other replicas. @default a memory store: this process only */
 export interface ManagerSharing {
@@ -65,6 +76,24 @@ export interface PoolManagerOptions {
   onChange?: (pool: Pool) => void;
   /** @default a memory store: this process only */
   sharing?: ManagerSharing;
+  /** The devices local pools get. @default none: every spec runs on the CPU */
+  devices?: DeviceAllocator;
+  /** Checked before a local pool starts on a GPU host. @default nothing is checked */
+  memoryNeed?: MemoryNeed;
+  /** Told how long each start waited in line, in seconds (metrics). */
+  onQueueWait?: (seconds: number) => void;
+  /** Share of each device's memory a worker may use (gpus.memory_utilization). @default 0.9 */
+  memoryUtilization?: number;
+}
+
+/** A pending admission of one pool, shared by every caller that wants it started. */
+interface Admitting {
+  done: Promise<void>;
+  controller: AbortController;
+  /** Callers who can leave (a client that hangs up); 0 with `held` false aborts the wait. */
+  waiting: number;
+  /** A caller that cannot leave (a warm-up) keeps the place in line. */
+  held: boolean;
 }
 
 /**
@@ -79,15 +108,33 @@ export class PoolManager {
   /** Upstream pools are called through their entry's group without warming. */
   readonly #upstreamGroups = new WeakMap<Pool, EndpointGroup>();
   readonly #byModel = new Map<string, Pool[]>();
-  readonly #onChange: ((pool: Pool) => void) | undefined;
+  readonly #onChange: (pool: Pool) => void;
   readonly #sharing: PoolSharing & Pick<ManagerSharing, 'resolve'>;
   readonly #sync: PoolSync | undefined;
   /** A pool that does not exist yet has been cold since then. */
   readonly #createdAt = Date.now();
+  readonly #admission: WorkerAdmission;
+  readonly #admitting = new Map<Pool, Admitting>();
+  readonly #memoryNeed: MemoryNeed | undefined;
+  readonly #memoryUtilization: number;
 
-  constructor({ config, env = process.env, onChange, sharing }: PoolManagerOptions) {
+  constructor({ config, env = process.env, onChange, sharing, devices = new DeviceAllocator([]), memoryNeed, onQueueWait, memoryUtilization = 0.9 }: PoolManagerOptions) {
     this.#config = config;
-    this.#onChange = onChange;
+    this.#memoryNeed = memoryNeed;
+    this.#memoryUtilization = memoryUtilization;
+    this.#admission = new WorkerAdmission({
+      allocator: devices,
+      maxLive: config.workers.max_live,
+      queueTimeoutMs: config.workers.queue_timeout_ms,
+      maxQueue: config.workers.max_queue,
+      pools: () => [...this.#pools.values()].filter((p) => p.launcher.kind === 'local'),
+      ...(onQueueWait && { onWaited: onQueueWait }),
+    });
+    this.#onChange = (pool) => {
+      onChange?.(pool);
+      // A pool that became warm or cold may be what a start in line waits for.
+      if (pool.launcher.kind === 'local') this.#admission.wake();
+    };
     this.#sharing = {
       store: sharing?.store ?? new MemoryStateStore(),
       replica: sharing?.replica ?? randomUUID(),
@@ -109,9 +156,23 @@ export class PoolManager {
     return this.#entries.hasLocal;
   }
 
-  /** The pool serving (model, gpu), created on first use; undefined when no entry serves it. */
+  /** The host's devices and who holds them. */
+  get devices(): DeviceAllocator {
+    return this.#admission.allocator;
+  }
+
+  /** Starts waiting in line for a worker slot or devices now. */
+  get waiting(): number {
+    return this.#admission.waiting;
+  }
+
+  /**
+   * The pool serving (model, gpu), created on first use; undefined when no entry serves
+   * it. On a GPU host a local entry serves only specs the host has the devices for; the
+   * next matching entry (an upstream, say) is tried instead.
+   */
   find(query: PoolQuery): Pool | undefined {
-    const entry = this.#entries.match(query.aliases, [query.gpu]);
+    const entry = this.#match(query);
     if (!entry) return undefined;
     const key = poolMapKey(entry, query);
     let pool = this.#pools.get(key);
@@ -122,7 +183,8 @@ export class PoolManager {
         launcher: this.#launcher(entry, query),
         idleTtlMs: this.#config.warmup.idle_ttl_ms,
         timeoutMs: this.#config.warmup.timeout_ms,
-        ...(this.#onChange && { onChange: this.#onChange }),
+        onChange: this.#onChange,
+        onIdle: () => this.#admission.wake(),
         sharing: this.#sharing,
         rewarm: () => this.warm(created),
       });
@@ -140,7 +202,7 @@ export class PoolManager {
    * status query is no use, so it must not add pools to listings and counts.
    */
   peek(query: PoolQuery): PoolStatus | undefined {
-    const entry = this.#entries.match(query.aliases, [query.gpu]);
+    const entry = this.#match(query);
     if (!entry) return undefined;
     const pool = this.#pools.get(poolMapKey(entry, query));
     if (pool) return pool.status();
@@ -153,6 +215,16 @@ export class PoolManager {
     return this.#entries.gpusFor(aliases);
   }
 
+  /**
+   * Why no pool serves (model, gpu) although a local entry would: this host lacks the
+   * devices. Undefined when no entry names it at all.
+   */
+  noDevicesFor(query: PoolQuery): string | undefined {
+    const entry = this.#entries.match(query.aliases, [query.gpu]);
+    if (entry?.config.kind !== 'local' || this.#admission.canHost(query.gpu)) return undefined;
+    return `${query.gpu} cannot run on this host: ${this.#admission.allocator.describe()}`;
+  }
+
   /** GPUs on which this model is warm now. */
   warmGpus(model: string): string[] {
     return (this.#byModel.get(model) ?? []).filter((p) => p.state === 'warmed').map((p) => p.gpu);
@@ -162,17 +234,59 @@ export class PoolManager {
    * Where to send a call. Upstream pools are called as they are (a cold upstream only
    * answers slower); a local pool that is cold is started first, and the call waits.
    */
-  endpointsFor(pool: Pool): Promise<EndpointGroup> | EndpointGroup {
-    return this.#upstreamGroups.get(pool) ?? this.warm(pool);
+  endpointsFor(pool: Pool, leave?: AnySignal): Promise<EndpointGroup> | EndpointGroup {
+    return this.#upstreamGroups.get(pool) ?? this.warm(pool, leave);
   }
 
   /**
    * Starts the pool if it is not warm or starting; every caller shares one start, on
-   * this replica and (with a shared store) across replicas.
+   * this replica and (with a shared store) across replicas. A local pool first needs a
+   * worker slot and its devices, maybe after waiting in line; `leave` (a caller hanging
+   * up) takes this caller out, and the place in line goes when every caller has left.
    */
-  warm(pool: Pool): Promise<EndpointGroup> {
+  warm(pool: Pool, leave?: AnySignal): Promise<EndpointGroup> {
     if (pool.launcher.kind !== 'local' || pool.live || pool.remote) return pool.warm();
-    return pool.warm(makeRoom(this.#pools.values(), this.#config.workers.max_live));
+    const admitting = this.#admitting.get(pool) ?? this.#admit(pool);
+    if (!leave) {
+      admitting.held = true;
+      return admitting.done.then(() => pool.warm());
+    }
+    admitting.waiting++;
+    let left = false;
+    const stop = onAbort(leave, () => {
+      left = true;
+      if (--admitting.waiting === 0 && !admitting.held) admitting.controller.abort(new GatewayError('client_closed', 'The client closed the connection while its call waited in line.'));
+    });
+    return admitting.done
+      .then(() => pool.warm())
+      .finally(() => {
+        stop();
+        if (!left) admitting.waiting--;
+      });
+  }
+
+  /**
+   * A 400 when the pool's weights cannot fit the devices it would get (on a GPU host;
+   * specs on a CPU host are simulated). Checked before a start, and by warm-ups up front.
+   */
+  async checkFit(pool: Pool): Promise<void> {
+    const allocator = this.#admission.allocator;
+    if (pool.launcher.kind !== 'local' || !allocator.gpuHost || !this.#memoryNeed) return;
+    const parsed = parseGpuSpec(pool.gpu);
+    if (!parsed.ok) return;
+    const { type, count } = parsed.spec;
+    const cards = allocator.devices.filter((d) => d.type === type.name);
+    if (cards.length < count) return;
+    const needGb = await this.#memoryNeed(pool.model, resolveWeights(pool.model, this.#config), pool.gpu);
+    if (needGb === undefined) return;
+    const smallest = Math.min(...cards.map((d) => d.memoryMiB));
+    const usableGb = (smallest * 2 ** 20 * this.#memoryUtilization) / 1e9;
+    if (needGb <= usableGb) return;
+    throw new GatewayError(
+      'insufficient_memory',
+      `${pool.model} needs ${needGb.toFixed(2)} GB per GPU on ${pool.gpu} (${pool.launcher.weights} weights), but this host's ${type.name} cards offer ${usableGb.toFixed(2)} GB each (${smallest} MiB × ${this.#memoryUtilization}). Choose a spec with more or larger GPUs, or smaller (quantised) weights.`,
+      'gpu_preference',
+    );
   }
 
   /**
@@ -214,14 +328,38 @@ export class PoolManager {
     if (pool && pool.key.host === record.host) pool.applyShared(snapshot);
   }
 
+  #match(query: PoolQuery): PoolEntry | undefined {
+    return this.#entries.match(query.aliases, [query.gpu], (entry) => entry.config.kind !== 'local' || this.#admission.canHost(query.gpu));
+  }
+
+  #admit(pool: Pool): Admitting {
+    const controller = new AbortController();
+    const admitting: Admitting = { controller, waiting: 0, held: false, done: Promise.resolve() };
+    admitting.done = (async () => {
+      try {
+        await this.checkFit(pool);
+        const slot = await this.#admission.admit(pool, controller.signal);
+        // The start is shared through the pool from here on; its failure reaches callers there.
+        pool.warm(slot).catch(() => undefined);
+      } finally {
+        this.#admitting.delete(pool);
+      }
+    })();
+    this.#admitting.set(pool, admitting);
+    return admitting;
+  }
+
   #launcher(entry: PoolEntry, query: PoolQuery): PoolLauncher {
     if (entry.group) return new UpstreamProbeLauncher(entry.group, query.model);
     const { workers } = this.#config;
-    return new LocalWorkerLauncher(
-      resolveWeights(query.model, this.#config),
-      { threads: workers.threads, contextTokens: workers.context_tokens, requests: this.#workerRequests() },
-      `${query.model}@${query.gpu}`,
-    );
+    const weights = resolveWeights(query.model, this.#config);
+    const label = `${query.model}@${query.gpu}`;
+    if (entry.config.engine === 'command' && entry.config.command) {
+      const parsed = parseGpuSpec(query.gpu);
+      const [type, count] = parsed.ok ? [parsed.spec.type.name, parsed.spec.count] : [query.gpu, 1];
+      return new CommandLauncher({ command: entry.config.command, readyPath: entry.config.ready_path }, { model: query.model, type, count, weights, label }, this.#workerRequests());
+    }
+    return new LocalWorkerLauncher(weights, { threads: workers.threads, contextTokens: workers.context_tokens, requests: this.#workerRequests() }, label);
   }
 
   /**
@@ -230,7 +368,7 @@ export class PoolManager {
    * is no failed start).
    */
   #workerRequests(): EndpointOptions {
-    return { connectTimeoutMs: WORKER_CONNECT_TIMEOUT_MS, timeoutMs: this.#config.upstream.timeout_ms };
+    return { connectTimeoutMs: WORKER_CONNECT_TIMEOUT_MS, timeoutMs: this.#config.upstream.timeout_ms, limits: answerLimits(this.#config) };
   }
 }
 

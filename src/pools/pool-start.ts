@@ -1,5 +1,6 @@
 import type { PoolKey } from '../state/pool-state-store.js';
 import type { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { Device } from '../devices/discover-devices.js';
 import type { ClaimLease } from './claim-lease.js';
 import { claimOrFollow } from './claim-or-follow.js';
 import type { LaunchedPool, PoolLauncher } from './pool-launcher.js';
@@ -14,8 +15,8 @@ export interface PoolStartOptions {
   follower: RecordFollower;
   /** warmup.timeout_ms */
   timeoutMs: number;
-  /** Resolves once the worker evicted to make room for this one has stopped. */
-  room?: Promise<void> | undefined;
+  /** What a local worker may use: CUDA_VISIBLE_DEVICES (none on a CPU host). */
+  devices: readonly Device[];
   /** This replica took the pool's claim, and launches the pool now. */
   onClaimed(lease: ClaimLease): void;
   /** A renewal found the claim gone: this replica was cut off for longer than its TTL. */
@@ -73,11 +74,7 @@ export class PoolStart {
         return { kind: 'followed', group };
       }
       this.#options.onClaimed(outcome.lease);
-      await this.#options.room;
-      // The bound may have passed while the evicted worker stopped, and a launch given an
-      // aborted signal would not notice.
-      signal.throwIfAborted();
-      return { kind: 'launched', launched: await launcher.launch(signal) };
+      return { kind: 'launched', launched: await launcher.launch(signal, this.#options.devices) };
     } finally {
       clearTimeout(timer);
     }

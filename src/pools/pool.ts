@@ -9,6 +9,7 @@ import { PoolStart } from './pool-start.js';
 import type { PoolState, PoolStatus } from './pool-status.js';
 import { PoolView } from './pool-view.js';
 import { RecordFollower } from './record-follower.js';
+import type { WorkerSlot } from './worker-admission.js';
 
 export interface PoolOptions {
   model: string;
@@ -24,6 +25,8 @@ export interface PoolOptions {
   sharing?: PoolSharing;
   /** Warms this pool again when a borrowed worker is gone (the manager makes room first). @default warm() */
   rewarm?: () => Promise<EndpointGroup>;
+  /** Told when the last call in flight ends: an idle pool may be evicted for another. */
+  onIdle?: () => void;
 }
 
 /**
@@ -52,6 +55,8 @@ export class Pool {
   #startup: PoolStart | undefined;
   /** This replica's claim: held while it starts the pool, and while its local worker runs. */
   #lease: ClaimLease | undefined;
+  /** A local pool's worker slot and devices, from its start until its process has ended. */
+  #slot: WorkerSlot | undefined;
   #inFlight = 0;
   #closed = false;
 
@@ -104,6 +109,11 @@ export class Pool {
     return this.#running !== undefined || this.#starting !== undefined;
   }
 
+  /** The devices its worker holds (empty on a CPU host); undefined while it holds no worker slot. */
+  get devices(): WorkerSlot['devices'] | undefined {
+    return this.#slot?.devices;
+  }
+
   /** Warm on another replica's worker: calling it starts nothing here. */
   get remote(): boolean {
     return this.#follower.borrowed !== undefined && this.#view.state === 'warmed';
@@ -114,15 +124,19 @@ export class Pool {
   }
 
   /**
-   * The endpoints once warm; starts the pool unless a start is already under way.
-   * `room` resolves once the worker evicted to make room for this one has stopped: the
-   * launch waits for it, so workers.max_live bounds processes, not only pools.
+   * The endpoints once warm; starts the pool unless a start is already under way. A
+   * local pool starts with the worker slot (and devices) it was admitted with; a slot
+   * it does not need is given back.
    */
-  warm(room?: Promise<void>): Promise<EndpointGroup> {
+  warm(slot?: WorkerSlot): Promise<EndpointGroup> {
     this.#view.use();
+    if (this.#running || this.remote || this.#starting) slot?.release();
     if (this.#running) return Promise.resolve(this.#running.group);
     if (this.remote) return Promise.resolve(this.#follower.borrowed!);
-    this.#starting ??= this.#start(room);
+    if (!this.#starting) {
+      this.#slot = slot;
+      this.#starting = this.#start();
+    }
     return this.#starting.then((group) => group);
   }
 
@@ -137,7 +151,10 @@ export class Pool {
       ended = true;
       this.#inFlight--;
       this.#view.use();
-      if (this.#inFlight === 0) this.#idle.arm();
+      if (this.#inFlight === 0) {
+        this.#idle.arm();
+        this.#options.onIdle?.();
+      }
     };
   }
 
@@ -159,6 +176,7 @@ export class Pool {
     if (this.#view.state !== 'cold') this.#view.enter('cold', { share: owned });
     await this.#releaseLease();
     await running?.stop();
+    if (running) this.#releaseSlot();
   }
 
   /**
@@ -188,7 +206,7 @@ export class Pool {
     this.#follower.show(snapshot);
   }
 
-  async #start(room: Promise<void> | undefined): Promise<EndpointGroup> {
+  async #start(): Promise<EndpointGroup> {
     this.#view.error = undefined;
     this.#view.enter('warming', { share: false });
     const startup = (this.#startup = new PoolStart({
@@ -197,7 +215,7 @@ export class Pool {
       sharing: this.#sharing,
       follower: this.#follower,
       timeoutMs: this.#options.timeoutMs,
-      room,
+      devices: this.#slot?.devices ?? [],
       onClaimed: (lease) => {
         this.#lease = lease;
         this.#view.enter('warming', { share: true });
@@ -206,7 +224,10 @@ export class Pool {
     }));
     try {
       const outcome = await startup.run();
-      if (outcome.kind === 'followed') return outcome.group;
+      if (outcome.kind === 'followed') {
+        this.#releaseSlot();
+        return outcome.group;
+      }
       const { launched } = outcome;
       this.#running = launched;
       this.#view.device = launched.device;
@@ -236,10 +257,18 @@ export class Pool {
 
   /** Failed here; shared only if this replica holds the claim (else the holder speaks). */
   #fail(reason: string): void {
+    this.#releaseSlot();
     this.#idle.clear();
     this.#view.error = reason;
     this.#view.enter('failed', { share: this.#lease !== undefined });
     void this.#releaseLease();
+  }
+
+  /** The worker process has ended (or never started): its slot and devices are free. */
+  #releaseSlot(): void {
+    const slot = this.#slot;
+    this.#slot = undefined;
+    slot?.release();
   }
 
   async #releaseLease(): Promise<void> {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { Pool } from '../../src/pools/pool.js';
+import type { Device } from '../../src/devices/discover-devices.js';
 import type { LaunchedPool, PoolLauncher } from '../../src/pools/pool-launcher.js';
 import { EndpointGroup } from '../../src/upstream/endpoint-group.js';
 
@@ -13,7 +14,7 @@ interface FakeLauncher extends PoolLauncher {
 }
 
 function fakeLauncher(kind: 'local' | 'upstream' = 'local'): FakeLauncher {
-  const group = new EndpointGroup(['http://127.0.0.1:9/v1'], { connectTimeoutMs: 100, timeoutMs: 100 });
+  const group = new EndpointGroup(['http://127.0.0.1:9/v1'], { connectTimeoutMs: 100, timeoutMs: 100, limits: { bodyBytes: 1_000_000, eventBytes: 1_000_000 } });
   const launcher: FakeLauncher = {
     kind,
     device: 'cpu',
@@ -81,30 +82,51 @@ describe('a pool going cold when idle', () => {
   });
 });
 
-describe('a pool starting after an eviction', () => {
-  it('launches only once the evicted worker has stopped, one launch for every caller', async () => {
+describe('a local pool and its worker slot', () => {
+  function slot(devices: readonly Device[] = []) {
+    const counted = { releases: 0, devices, release: () => void counted.releases++ };
+    return counted;
+  }
+  const H100 = { index: 3, uuid: 'GPU-3', name: 'NVIDIA H100 80GB HBM3', type: 'H100', memoryMiB: 81559 };
+
+  it("launches with the slot's devices, one launch for every caller, and gives the slot back once stopped", async () => {
     const launcher = fakeLauncher();
+    const seen: Array<readonly Device[]> = [];
+    const launch = launcher.launch.bind(launcher);
+    launcher.launch = (signal, devices) => (seen.push(devices), launch(signal, devices));
     const p = pool(launcher);
-    let stopped!: () => void;
-    const room = new Promise<void>((resolve) => (stopped = resolve));
-    const first = p.warm(room);
-    const others = Array.from({ length: 5 }, () => p.warm());
-    assert.equal(p.live, true, 'a pool waiting for room counts as live, so nothing else is evicted for it');
-    await sleep(50);
-    assert.deepEqual([launcher.launches, p.state], [0, 'warming']);
-    stopped();
-    const groups = await Promise.all([first, ...others]);
-    assert.equal(launcher.launches, 1);
+    const granted = slot([H100]);
+    const spare = slot();
+    const groups = await Promise.all([p.warm(granted), p.warm(spare), p.warm()]);
     assert.equal(new Set(groups).size, 1);
-    assert.equal(p.state, 'warmed');
-    await p.close();
+    assert.deepEqual(seen, [[H100]]);
+    assert.deepEqual(p.devices, [H100]);
+    assert.deepEqual([granted.releases, spare.releases], [0, 1], 'a second slot for a pool already starting goes back at once');
+    await p.stop();
+    assert.deepEqual([granted.releases, p.devices], [1, undefined]);
   });
 
-  it('fails as any start does when the evicted worker outlasts warmup.timeout_ms', async () => {
+  it('gives the slot back when the start fails', async () => {
     const launcher = fakeLauncher();
-    const p = new Pool({ model: 'Qwen/Qwen3-0.6B', gpu: 'L4', launcher, idleTtlMs: 60_000, timeoutMs: 100 });
-    await assert.rejects(p.warm(sleep(300)), (error: Error & { code?: string }) => error.code === 'warmup_failed');
-    assert.deepEqual([launcher.launches, p.state], [0, 'failed']);
-    assert.match(p.status().error ?? '', /not warm after 100 ms/);
+    launcher.launch = async () => {
+      throw new Error('no such file');
+    };
+    const p = pool(launcher);
+    const granted = slot([H100]);
+    await assert.rejects(p.warm(granted), (error: Error & { code?: string }) => error.code === 'warmup_failed');
+    assert.equal(granted.releases, 1);
+  });
+
+  it('gives the slot back when its worker dies on its own', async () => {
+    const launcher = fakeLauncher();
+    let die!: (reason: string) => void;
+    const launch = launcher.launch.bind(launcher);
+    launcher.launch = async (signal, devices) => ({ ...(await launch(signal, devices)), exited: new Promise<string>((resolve) => (die = resolve)) });
+    const p = pool(launcher);
+    const granted = slot([H100]);
+    await p.warm(granted);
+    die('worker exited (SIGKILL)');
+    await sleep(10);
+    assert.deepEqual([p.state, granted.releases], ['failed', 1]);
   });
 });

@@ -131,7 +131,7 @@ export const ROUTE_SCHEMAS = {
   health: {
     summary: 'Liveness (no key needed); with a key, or when no keys are configured, also the weights local pools run and pool counts by state. 503 while shutting down',
     tags: ['operations'],
-    response: { 200: { type: 'object', properties: { status: { const: 'ok' }, started: { type: 'string' }, models: { type: 'integer' }, weights: { type: 'object', additionalProperties: { type: 'integer' } }, pools: { type: 'object', additionalProperties: { type: 'integer' } } } }, 503: { type: 'object', properties: { status: { const: 'draining' } } } },
+    response: { 200: { type: 'object', properties: { status: { const: 'ok' }, started: { type: 'string' }, models: { type: 'integer' }, weights: { type: 'object', additionalProperties: { type: 'integer' } }, pools: { type: 'object', additionalProperties: { type: 'integer' } }, devices: { type: 'array', description: 'NVIDIA devices local pools get (empty on a host without GPUs), and the pool MODEL@SPEC holding each', items: { type: 'object', properties: { index: { type: 'integer' }, uuid: { type: 'string' }, name: { type: 'string' }, type: { type: ['string', 'null'] }, memory_gb: { type: 'number' }, pool: { type: ['string', 'null'] } } } } } }, 503: { type: 'object', properties: { status: { const: 'draining' } } } },
   },
   metrics: {
     summary: 'Prometheus metrics (text exposition format)',

@@ -4,6 +4,19 @@ import type { PoolState } from '../../pools/pool-status.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { createKeyTest } from '../auth-hook.js';
 
+/** The host's NVIDIA devices and the pool (`MODEL@SPEC`) holding each; empty on a CPU host. */
+function deviceList(ctx: GatewayContext) {
+  const allocator = ctx.pools.devices;
+  return allocator.devices.map((d) => ({
+    index: d.index,
+    uuid: d.uuid,
+    name: d.name,
+    type: d.type,
+    memory_gb: Math.round((d.memoryMiB * 2 ** 20) / 1e8) / 10,
+    pool: allocator.holder(d.index),
+  }));
+}
+
 /**
  * `GET /health`: liveness for load balancers; needs no API key. `{"status":"ok"}`, or a
  * 503 `{"status":"draining"}` from SIGTERM on, so that load balancers stop sending.
@@ -22,6 +35,6 @@ export function registerHealth(app: FastifyInstance, ctx: GatewayContext) {
     if (!open && !hasKey(request)) return { status: 'ok' };
     const pools: Record<PoolState, number> = { cold: 0, warming: 0, warmed: 0, failed: 0 };
     for (const status of ctx.pools.statuses()) pools[status.state]++;
-    return { status: 'ok', started, models: models.length, weights, pools };
+    return { status: 'ok', started, models: models.length, weights, pools, devices: deviceList(ctx) };
   });
 }

@@ -52,6 +52,8 @@ export function registerWarmup(app: FastifyInstance, ctx: GatewayContext) {
     reply.header('x-selected-gpu', pool.gpu);
     reply.routed = { model: pool.model, gpu: pool.gpu };
     const wait = ['true', '1'].includes(String((request.query as WarmupQuery).wait));
+    // A start that cannot fit is the caller's mistake: say so now, not only in the status.
+    await ctx.pools.checkFit(pool);
     const warming = ctx.pools.warm(pool);
     if (wait) await warming;
     else warming.catch(() => undefined); // the failure is kept in the pool's status
