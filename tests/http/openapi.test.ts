@@ -25,7 +25,7 @@ describe('GET /openapi.json', () => {
     assert.equal(doc.openapi, '3.1.0');
     const ops = operations(doc);
     for (const prefix of ['', '/v1', '/api', '/api/v1']) {
-      for (const route of ['POST /chat/completions', 'GET /models', 'GET /health']) {
+      for (const route of ['POST /chat/completions', 'POST /completions', 'POST /embeddings', 'POST /responses', 'GET /models', 'GET /models/{model_id}', 'GET /health']) {
         const [method, path] = route.split(' ');
         assert.ok(ops.has(`${method} ${prefix}${path}`), `${method} ${prefix}${path}`);
       }
@@ -43,6 +43,11 @@ describe('GET /openapi.json', () => {
     const error = chat.responses['400']!.content!['application/json']!.schema.properties!;
     assert.deepEqual(error.error!.properties!.code!.enum, Object.keys(ERROR_CODES));
     assert.ok('detail' in error);
+    for (const path of ['/v1/completions', '/v1/embeddings', '/v1/responses']) {
+      const operation = doc.paths[path]!.post!;
+      assert.ok(operation.parameters?.some((p) => p.in === 'header' && p.name === 'x-gpu-preference'), path);
+      for (const field of ['model', 'gpu_preference']) assert.ok(field in operation.requestBody!.content['application/json']!.schema.properties, `${path} ${field}`);
+    }
     const warm = doc.paths['/warmup/{model_id}']!.post!;
     assert.ok(warm.parameters?.some((p) => p.in === 'path' && p.name === 'model_id'));
     assert.ok(warm.parameters?.some((p) => p.in === 'query' && p.name === 'gpu'));
