@@ -34,11 +34,10 @@ export async function pullCommand(flags: PullFlags): Promise<number> {
   const model = catalog.resolve(flags.model);
   if (!model) throw new Error(`Unknown model "${flags.model}": gpuroute pull --list shows what is on disk, GET /v1/models lists every model; add others under models in config`);
 
-  const source = pullSourceFor(model.id, config, { from: flags.from, quant: flags.quant });
-  const uri = ggufSourceUri(source);
-  const tty = process.stdout.isTTY === true;
-  process.stdout.write(`pulling ${model.id} from ${uri}\n  into ${pulledWeightsPath(model.id, config.workers.models_dir) ?? config.workers.models_dir}\n`);
   try {
+    const source = pullSourceFor(model.id, config, { from: flags.from, quant: flags.quant });
+    const tty = process.stdout.isTTY === true;
+    process.stdout.write(`pulling ${model.id} from ${ggufSourceUri(source)}\n  into ${pulledWeightsPath(model.id, config.workers.models_dir) ?? config.workers.models_dir}\n`);
     const pulled = await pullWeights({
       modelId: model.id,
       source,

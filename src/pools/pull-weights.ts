@@ -16,7 +16,7 @@ export interface PullProgress {
   totalBytes: number;
   /** 0–1; 0 while the size is unknown. */
   progress: number;
-  /** Bytes per second, averaged by the downloader; 0 until it knows. */
+  /** Bytes per second since this pull's first byte (a resumed part does not count); 0 at first. */
   speed: number;
 }
 
@@ -96,7 +96,7 @@ async function createDownloader(uri: string, staging: string, options: PullOptio
     fileName: basename(staging),
     showCliProgress: options.progressBar ?? false,
     deleteTempFileOnCancel: false,
-    ...(options.onProgress && { onProgress: (status) => options.onProgress!(toProgress(status)) }),
+    ...(options.onProgress && { onProgress: progressReporter(options.onProgress) }),
   });
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -116,12 +116,21 @@ async function createDownloader(uri: string, staging: string, options: PullOptio
   }
 }
 
-function toProgress(status: { totalSize: number; downloadedSize: number; averageSpeed: number }): PullProgress {
-  return {
-    bytes: status.downloadedSize,
-    totalBytes: status.totalSize,
-    progress: status.totalSize > 0 ? Math.min(1, status.downloadedSize / status.totalSize) : 0,
-    speed: status.averageSpeed,
+/**
+ * The downloader's own average speed lags far behind on a fast link (it counts time
+ * spent before the first byte), so speed is measured here from the first report.
+ */
+function progressReporter(onProgress: (progress: PullProgress) => void): (status: { totalSize: number; downloadedSize: number }) => void {
+  let first: { at: number; bytes: number } | undefined;
+  return ({ totalSize, downloadedSize }) => {
+    first ??= { at: Date.now(), bytes: downloadedSize };
+    const seconds = (Date.now() - first.at) / 1000;
+    onProgress({
+      bytes: downloadedSize,
+      totalBytes: totalSize,
+      progress: totalSize > 0 ? Math.min(1, downloadedSize / totalSize) : 0,
+      speed: seconds > 0 ? (downloadedSize - first.bytes) / seconds : 0,
+    });
   };
 }
 
