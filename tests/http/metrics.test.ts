@@ -90,6 +90,26 @@ describe('/metrics and the request log', () => {
     assert.equal(lines.filter((l) => l.reqId === 'log-me-1').length, 1);
   });
 
+  it('logs completions, embeddings, responses and model look-ups like chat, by route pattern', async () => {
+    const calls = [
+      ['/v1/completions', { model: CHAT.model, prompt: 'hi' }],
+      ['/v1/embeddings', { model: CHAT.model, input: 'hi' }],
+      ['/api/responses', { model: CHAT.model, input: 'hi', stream: true }],
+    ] as const;
+    for (const [path, body] of calls) {
+      const response = await post(`${gw.url}${path}`, body, { ...auth, 'X-GPU-Preference': 'L40S', 'X-Request-Id': `log-${path.replaceAll('/', '-')}` });
+      await response.text();
+    }
+    await fetch(`${gw.url}/v1/models/acme%2Fsecret-name`, { headers: { ...auth, 'X-Request-Id': 'log-model-lookup' } });
+    for (const [path] of calls) {
+      const line = lines.find((l) => l.reqId === `log-${path.replaceAll('/', '-')}` && l.msg === 'request');
+      assert.deepEqual([line?.route, line?.model, line?.gpu, line?.status], [path, 'Qwen/Qwen3-0.6B', 'L40S', 200]);
+      assert.equal(typeof line?.overhead_ms, 'number');
+    }
+    const lookup = lines.find((l) => l.reqId === 'log-model-lookup' && l.msg === 'request');
+    assert.deepEqual([lookup?.route, lookup?.status, lookup?.model], ['/v1/models/*', 404, undefined]);
+  });
+
   it('never writes a key into the log', async () => {
     await post(`${gw.url}/v1/chat/completions`, CHAT, { authorization: 'Bearer sk-wrong-secret-value' });
     assert.ok(!JSON.stringify(lines).includes('sk-wrong-secret-value'));
