@@ -40,7 +40,7 @@ const keyHeaders = {
   'x-request-id': { type: 'string', description: 'Kept when it matches [A-Za-z0-9._:-]{1,128}; generated otherwise. Echoed in the response.' },
 };
 
-const gpuHeader = { 'x-gpu-preference': { type: 'string', description: 'GPU spec TYPE[:N], e.g. L40S or H100:2. The body field gpu_preference (chat) or ?gpu= (warm-up) wins over it.' } };
+const gpuHeader = { 'x-gpu-preference': { type: 'string', description: 'GPU spec TYPE[:N], e.g. L40S or H100:2. The body field gpu_preference (chat, completions, embeddings, responses) or ?gpu= (warm-up) wins over it.' } };
 
 const fingerprint = { type: 'object', properties: { selected_gpu: { type: 'string' } }, required: ['selected_gpu'] };
 
