@@ -1,9 +1,9 @@
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { GatewayError } from '../errors/gateway-error.js';
 import { createKeyCheck } from './auth-hook.js';
 import { CorsPolicy } from '../http/cors-policy.js';
-import { errorBody, installErrorHandling } from '../http/error-body.js';
+import { answerClientError, errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import type { GatewayContext } from './gateway-context.js';
 import swagger from '@fastify/swagger';
@@ -43,6 +43,9 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     // Closing is handled in onRequest below, so that refusals keep the error shape.
     return503OnClosing: false,
     requestTimeout: ctx.config.limits.request_timeout_ms,
+    // Answers that Fastify or Node would write in their own shape (issue 14 §11).
+    frameworkErrors: (error, request, reply) => refuseUnroutable(error, request, reply),
+    clientErrorHandler: answerClientError,
     // A client that trickles its headers or body (slowloris) is cut off; Node checks the
     // deadlines every connectionsCheckingInterval, so that follows the shortest one.
     http: {
@@ -83,6 +86,22 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     }
     done();
   });
+
+  /**
+   * A URL Fastify cannot decode (`/%ZZ`) is answered before any hook runs: it gets the
+   * request id, CORS headers, key check and error shape of every other answer.
+   */
+  function refuseUnroutable(error: Error, request: FastifyRequest, reply: FastifyReply) {
+    reply.header('x-request-id', request.id).headers(cors.headersFor(request.raw));
+    const reason = error.message.slice(0, 300);
+    let refusal = new GatewayError('invalid_request', `The URL cannot be routed: ${reason}. Percent-encode it, e.g. a literal % as %25.`);
+    try {
+      checkKey(request);
+    } catch (unauthorized) {
+      refusal = unauthorized as GatewayError;
+    }
+    return reply.code(refusal.status).send(errorBody(refusal));
+  }
 
   const { metrics } = ctx;
   observeRequests(app, metrics, options.logger ?? false);

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
-import { toUpstreamError } from '../upstream/upstream-failure.js';
+import { toUpstreamError, upstreamFailure, type EndpointName } from '../upstream/upstream-failure.js';
 import type { UpstreamAnswer } from '../upstream/upstream-answer.js';
 import { errorBody } from '../http/error-body.js';
 import './routed-reply.js';
@@ -14,7 +14,7 @@ function snippet(text: string): string {
   return flat.length > SNIPPET ? `${flat.slice(0, SNIPPET)}…` : flat || '(empty body)';
 }
 
-async function readText(response: UpstreamAnswer, endpoint: string): Promise<string> {
+async function readText(response: UpstreamAnswer, endpoint: EndpointName): Promise<string> {
   try {
     return await response.body.text();
   } catch (error) {
@@ -43,13 +43,21 @@ function upstreamMessage(text: string): string {
 /**
  * An upstream 4xx is the caller's problem: keep its status and message, in our shape.
  * 401/403 are the exception: the upstream refused the gateway's own credentials, which
- * the caller cannot fix, so they become a 502 that points at api_key_env.
+ * the caller cannot fix, so they become a 502 that points at api_key_env. A 429 (every
+ * endpoint free to try was tried) keeps the upstream's Retry-After, typed as OpenAI
+ * types rate limits (issue 14 §10).
  */
-function relayClientError(reply: FastifyReply, status: number, text: string, endpoint: string) {
+function relayClientError(reply: FastifyReply, answer: UpstreamAnswer, text: string, endpoint: EndpointName) {
+  const status = answer.statusCode;
   const message = upstreamMessage(text);
-  if (reply.routed) reply.routed.upstreamError = 'upstream_rejected';
+  if (reply.routed) reply.routed.upstreamError = status === 429 ? 'rate_limited' : 'upstream_rejected';
   if (status === 401 || status === 403) {
-    throw new GatewayError('upstream_error', `Upstream ${endpoint} refused the gateway's credentials (${status}: ${message}). Check the pool's api_key_env.`);
+    throw upstreamFailure('upstream_error', `Upstream ${endpoint.label} refused the gateway's credentials (${status}: ${message}). Check the pool's api_key_env.`, { endpoint });
+  }
+  if (status === 429) {
+    const retryAfter = answer.headers['retry-after'];
+    if (typeof retryAfter === 'string') reply.header('retry-after', retryAfter);
+    throw new GatewayError('rate_limited', `Upstream ${endpoint.label} is rate-limiting calls (429: ${message}). Retry${typeof retryAfter === 'string' ? ` after the Retry-After (${retryAfter})` : ' later'}.`);
   }
   return reply.code(status).send({ detail: message, error: { message, type: 'invalid_request_error', param: null, code: 'upstream_rejected' } });
 }
@@ -57,7 +65,8 @@ function relayClientError(reply: FastifyReply, status: number, text: string, end
 /** A call the upstream has answered, as the relay needs it. */
 export interface RelayedCall {
   response: UpstreamAnswer;
-  endpoint: string;
+  /** Named in errors by its label ("endpoint 2 of the L40S pool"); its URL goes to the log only. */
+  endpoint: EndpointName;
   /** performance.now() when the gateway began waiting on the pool (a cold start counts as waiting). */
   waitStartedAt: number;
 }
@@ -114,6 +123,7 @@ export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stam
     const describeFailure = (error: unknown) => {
       const failure = toUpstreamError(error, endpoint);
       if (reply.routed) reply.routed.upstreamError = failure.code;
+      reply.log.warn({ code: failure.code, ...failure.logFields }, failure.message);
       return errorBody(failure);
     };
     const onFirstChunk = () => {
@@ -121,17 +131,17 @@ export async function relayUpstream(reply: FastifyReply, call: RelayedCall, stam
     };
     markOverhead(reply, call.waitStartedAt);
     reply.code(status).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache').header('x-accel-buffering', 'no');
-    return writeEventStream(reply, stampEventStream(response.body, stamp, { describeFailure, onFirstChunk }));
+    return writeEventStream(reply, stampEventStream(response.body, stamp, { describeFailure, onFirstChunk, maxEventBytes: response.limits.eventBytes }));
   }
   const text = await readText(response, endpoint);
   markOverhead(reply, call.waitStartedAt);
-  if (status >= 400 && status < 500) return relayClientError(reply, status, text, endpoint);
+  if (status >= 400 && status < 500) return relayClientError(reply, response, text, endpoint);
   if (status < 200 || status >= 300) {
-    throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status}: ${snippet(text)}`);
+    throw upstreamFailure('upstream_error', `Upstream ${endpoint.label} answered ${status}: ${snippet(text)}`, { endpoint });
   }
   const stamped = stampJson(text, stamp);
   if (stamped === undefined) {
-    throw new GatewayError('upstream_error', `Upstream ${endpoint} answered ${status} with a body that is not a JSON object: ${snippet(text)}`);
+    throw upstreamFailure('upstream_error', `Upstream ${endpoint.label} answered ${status} with a body that is not a JSON object: ${snippet(text)}`, { endpoint });
   }
   return reply.code(status).type('application/json; charset=utf-8').send(stamped);
 }

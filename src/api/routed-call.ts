@@ -76,6 +76,6 @@ export function registerRoutedCall(app: FastifyInstance, ctx: GatewayContext, ro
       signal,
     });
     if (response.statusCode < 300) pool.noteServed();
-    return relayUpstream(reply, { response, endpoint: endpoint.baseUrl, waitStartedAt }, route.stamp(body.model, gpu, stream));
+    return relayUpstream(reply, { response, endpoint, waitStartedAt }, route.stamp(body.model, gpu, stream));
   });
 }

@@ -1,5 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { ErrorBody } from '../http/error-body.js';
+import { tooLarge } from '../upstream/upstream-failure.js';
 import { rewriteTopLevel } from './stamp-json.js';
 
 /** What every response of a routed call carries (issue 2 §6): the requested model id, and the GPU where the object has room. */
@@ -39,19 +39,34 @@ function stampDataLine(line: string, stamp: Stamp): string {
   return stamped === undefined ? line : `data: ${stamped}`;
 }
 
-/**
- * Re-emits an upstream SSE stream with every JSON chunk stamped, as soon as each line
- * is complete, so nothing is held back. If the upstream fails mid-stream, the client
- * gets one terminal `data: {"error": …}` event and the stream ends.
- */
 export interface StreamHooks {
   describeFailure: (error: unknown) => ErrorBody;
   onFirstChunk: () => void;
+  /** The longest line (one event's `data:`) held while it is incomplete: `limits.max_event_bytes`. */
+  maxEventBytes: number;
 }
 
+const NEWLINE = 0x0a;
+
+function stampLines(text: string, stamp: Stamp): string {
+  return text
+    .split('\n')
+    .map((line) => (line.startsWith('data:') ? stampDataLine(line, stamp) : line))
+    .join('\n');
+}
+
+/**
+ * Re-emits an upstream SSE stream with every JSON chunk stamped, as soon as each line
+ * is complete, so nothing is held back. Only the new bytes of each chunk are searched for
+ * a line end, and an incomplete line is kept as the chunks that hold it, so a long line
+ * costs linear time (issue 14 §6: rescanning it on every chunk took 27 s for 20 MB). A
+ * newline byte never occurs inside a UTF-8 sequence, so lines are cut as bytes and decoded
+ * whole. A line over `maxEventBytes`, or an upstream failure, ends the stream with one
+ * terminal `data: {"error": …}` event.
+ */
 export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: Stamp, hooks: StreamHooks): AsyncGenerator<string> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
   try {
     let first = true;
     for await (const chunk of source) {
@@ -59,19 +74,23 @@ export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: St
         first = false;
         hooks.onFirstChunk();
       }
-      const text = carry + decoder.write(chunk);
-      const end = text.lastIndexOf('\n');
+      const end = chunk.lastIndexOf(NEWLINE);
+      const firstLineEnd = end === -1 ? chunk.length : chunk.indexOf(NEWLINE);
+      if (pendingBytes + firstLineEnd > hooks.maxEventBytes) throw tooLarge(`an event grew past limits.max_event_bytes (${hooks.maxEventBytes} bytes)`);
       if (end === -1) {
-        carry = text;
+        pending.push(chunk);
+        pendingBytes += chunk.length;
         continue;
       }
-      carry = text.slice(end + 1);
-      const lines = text.slice(0, end).split('\n');
-      yield lines.map((line) => (line.startsWith('data:') ? stampDataLine(line, stamp) : line)).join('\n') + '\n';
+      pending.push(chunk.subarray(0, end));
+      const complete = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+      const rest = chunk.subarray(end + 1);
+      pending = rest.length ? [rest] : [];
+      pendingBytes = rest.length;
+      yield stampLines(complete.toString('utf8'), stamp) + '\n';
     }
-    const rest = carry + decoder.end();
-    if (rest) yield (rest.startsWith('data:') ? stampDataLine(rest, stamp) : rest) + '\n\n';
+    if (pendingBytes) yield stampLines(Buffer.concat(pending).toString('utf8'), stamp) + '\n\n';
   } catch (error) {
-    yield `${carry ? '\n\n' : ''}data: ${JSON.stringify(hooks.describeFailure(error))}\n\n`;
+    yield `${pendingBytes ? '\n\n' : ''}data: ${JSON.stringify(hooks.describeFailure(error))}\n\n`;
   }
 }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 
@@ -48,8 +50,35 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
   app.setErrorHandler((error, request, reply) => {
     const gatewayError = toGatewayError(error, bodyLimit);
     if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
-    else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code }, gatewayError.message);
+    else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code, ...gatewayError.logFields }, gatewayError.message);
     return reply.code(gatewayError.status).send(errorBody(gatewayError));
   });
 }
 
+/** What Node's HTTP parser refused, as one of our errors. */
+function connectionError(error: { code?: string }): GatewayError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return new GatewayError('request_timeout', 'The request was not sent in full in time (limits.header_timeout_ms for the headers, limits.request_timeout_ms for all of it); send it at once.');
+  }
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    return new GatewayError('headers_too_large', 'The request headers are larger than the server accepts (16 KB in all); send fewer or shorter headers.');
+  }
+  return new GatewayError('invalid_request', `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}); check the request line, the headers and Content-Length.`);
+}
+
+/**
+ * The answer to a request Node could not parse (Fastify's `clientErrorHandler`): no
+ * request exists yet, so this writes to the socket, in the error shape of every other
+ * answer (issue 14 §11). A reset connection has nobody to answer.
+ */
+export function answerClientError(error: { code?: string }, socket: Socket): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const refusal = connectionError(error);
+  const body = JSON.stringify(errorBody(refusal));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${refusal.status} ${STATUS_CODES[refusal.status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}

@@ -13,7 +13,7 @@ export class BorrowedEndpointGroup extends EndpointGroup {
   readonly #onLost: (lost: BorrowedEndpointGroup) => Promise<EndpointGroup>;
 
   constructor(url: string, options: EndpointOptions, onLost: (lost: BorrowedEndpointGroup) => Promise<EndpointGroup>) {
-    super([url], options);
+    super([url], { ...options, name: "another replica's local worker" });
     this.#onLost = onLost;
   }
 

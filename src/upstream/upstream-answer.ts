@@ -1,9 +1,21 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import { tooLarge } from './upstream-failure.js';
 import { onAbort, type AnySignal } from './upstream-signal.js';
 
 /** Chunks held before the upstream is paused: an SSE relay reads as fast as its client does. */
 const HIGH_WATER_CHUNKS = 16;
+
+/**
+ * What one upstream answer may hold in the gateway's memory (issue 14 §6, §7): a 300 MB
+ * JSON body once took the gateway to 1.9 GB RSS.
+ */
+export interface AnswerLimits {
+  /** `limits.max_upstream_body_bytes`: a body read whole (JSON, an error). */
+  bodyBytes: number;
+  /** `limits.max_event_bytes`: one line of an event stream. */
+  eventBytes: number;
+}
 
 /**
  * The body of one upstream answer, fed by undici's dispatch handler. A JSON answer is
@@ -14,6 +26,7 @@ const HIGH_WATER_CHUNKS = 16;
  */
 export class UpstreamBody implements AsyncIterable<Buffer> {
   #chunks: Buffer[] = [];
+  #bytes = 0;
   #ended = false;
   /** Set by text(): everything is wanted, so the upstream is never paused. */
   #whole = false;
@@ -21,18 +34,37 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   #wake: (() => void) | undefined;
   readonly #controller: Dispatcher.DispatchController;
   readonly #onSettled: () => void;
+  readonly #maxBytes: number;
+  readonly #declaredBytes: number;
 
-  /** Made and fed by the dispatch handler below; `controller` pauses and resumes the upstream. */
-  constructor(controller: Dispatcher.DispatchController, onSettled: () => void) {
+  /**
+   * Made and fed by the dispatch handler below; `controller` pauses and resumes the
+   * upstream. `maxBytes` bounds what text() holds; text() refuses a declared
+   * `content-length` over it before reading any more of the body.
+   */
+  constructor(controller: Dispatcher.DispatchController, onSettled: () => void, size: { maxBytes: number; declaredBytes: number }) {
     this.#controller = controller;
     this.#onSettled = onSettled;
+    this.#maxBytes = size.maxBytes;
+    this.#declaredBytes = size.declaredBytes;
   }
 
   /** @internal */
   push(chunk: Buffer): void {
+    if (this.#ended) return;
+    this.#bytes += chunk.length;
+    if (this.#whole && this.#bytes > this.#maxBytes) return this.#refuse();
     this.#chunks.push(chunk);
     if (!this.#whole && this.#chunks.length >= HIGH_WATER_CHUNKS) this.#controller.pause();
     this.#notify();
+  }
+
+  /** Drops what was read and aborts the upstream call, so that the rest is never buffered. */
+  #refuse(): void {
+    this.#chunks = [];
+    const error = tooLarge(`a body over limits.max_upstream_body_bytes (${this.#maxBytes} bytes)`);
+    this.end(error);
+    this.#controller.abort(error);
   }
 
   /** @internal */
@@ -61,6 +93,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   /** The whole body as UTF-8 text; rejects with the upstream's error if it broke off. */
   async text(): Promise<string> {
     this.#whole = true;
+    if (!this.#ended && Math.max(this.#bytes, this.#declaredBytes) > this.#maxBytes) this.#refuse();
     await this.#until(() => this.#ended);
     if (this.#error) throw this.#error;
     const chunks = this.#chunks;
@@ -97,6 +130,7 @@ export interface UpstreamAnswer {
   statusCode: number;
   headers: IncomingHttpHeaders;
   body: UpstreamBody;
+  limits: AnswerLimits;
 }
 
 /**
@@ -106,6 +140,7 @@ export interface UpstreamAnswer {
 export function answerHandler(
   abortSignal: AnySignal | undefined,
   onSettled: () => void,
+  limits: AnswerLimits,
 ): { handler: Dispatcher.DispatchHandler; answer: Promise<UpstreamAnswer> } {
   let resolve!: (answer: UpstreamAnswer) => void;
   let reject!: (error: Error) => void;
@@ -128,8 +163,8 @@ export function answerHandler(
     onResponseStart(started, statusCode, headers) {
       // 1xx answers are interim: the real one follows.
       if (statusCode < 200) return;
-      body = new UpstreamBody(started, settle);
-      resolve({ statusCode, headers, body });
+      body = new UpstreamBody(started, settle, { maxBytes: limits.bodyBytes, declaredBytes: Number(headers['content-length']) || 0 });
+      resolve({ statusCode, headers, body, limits });
     },
     onResponseData(_controller, chunk) {
       body?.push(chunk);

@@ -128,7 +128,9 @@ describe('streaming chat/completions', () => {
       const events = (await readEvents(response)) as Array<{ error?: { code: string }; detail?: string }>;
       const last = events.at(-1);
       assert.equal(last?.error?.code, 'upstream_error');
-      assert.match(last?.detail ?? '', /Upstream http:\/\/127\.0\.0\.1/);
+      // The endpoint by its place in the config; its URL is for the log only (issue 14 §9).
+      assert.match(last?.detail ?? '', /^Upstream endpoint 1 of the A100 pool \(pools\[\d+\]\) failed: /);
+      assert.doesNotMatch(last?.detail ?? '', /127\.0\.0\.1|http:/);
     } finally {
       fleet.mocks.A100!.mode = 'ok';
     }

@@ -56,7 +56,7 @@ describe('upstream answer body', () => {
     });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    endpoint = new Endpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, { connectTimeoutMs: 2_000, timeoutMs: 10_000 });
+    endpoint = new Endpoint(`http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`, { connectTimeoutMs: 2_000, timeoutMs: 10_000, limits: { bodyBytes: 64 * 1024 * 1024, eventBytes: 8 * 1024 * 1024 } }, 'endpoint 1 of the test pool');
   });
   after(async () => {
     await endpoint.close();
