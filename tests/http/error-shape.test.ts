@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { configSchema } from '../../src/config/config-schema.js';
+import { CHAT } from '../helpers/fleet.js';
+import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
+import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+
+/**
+ * Issue 14 §8, §9, §11: every error body the gateway writes has `{"detail", "error"}`,
+ * including the ones Fastify and Node would write themselves, and no error shows an
+ * endpoint's URL.
+ */
+type ErrorBody = { detail: string; error: { message: string; type: string; param: string | null; code: string } };
+
+const KEY = 'k-error-shape';
+
+/** Sends raw bytes and reads what comes back until the server closes the connection. */
+function rawExchange(url: string, request: string): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+    let received = '';
+    socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
+}
+
+function parseRaw(answer: string): { status: number; headers: string; body: ErrorBody } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body: JSON.parse(body) as ErrorBody };
+}
+
+function assertShape(body: ErrorBody, code: string): void {
+  assert.deepEqual(Object.keys(body).sort(), ['detail', 'error']);
+  assert.equal(body.error.code, code);
+  assert.equal(body.error.message, body.detail);
+}
+
+describe('errors Fastify and Node would answer themselves', () => {
+  let gw: RunningGateway;
+  let upstream: MockUpstream;
+  before(async () => {
+    upstream = await startMockUpstream('A');
+    gw = await startGateway({ auth: { api_keys: [KEY] }, cors: { origins: ['https://app.example'] }, pools: [{ gpu: 'L4', models: ['*'], endpoints: [upstream.url] }] });
+  });
+  after(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('answers a URL with a bad percent-encoding (/%ZZ) in our shape, with a request id and CORS headers', async () => {
+    const answer = parseRaw(
+      await rawExchange(gw.url, `GET /v1/%ZZ HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nAuthorization: Bearer ${KEY}\r\nConnection: close\r\n\r\n`),
+    );
+    assert.equal(answer.status, 400);
+    assertShape(answer.body, 'invalid_request');
+    assert.match(answer.body.detail, /URL cannot be routed.*%25/);
+    assert.match(answer.headers, /\r\nx-request-id: [\w-]+/);
+    assert.match(answer.headers, /\r\naccess-control-allow-origin: https:\/\/app\.example/);
+  });
+
+  it('asks for the key first on a bad URL too', async () => {
+    const answer = parseRaw(await rawExchange(gw.url, 'GET /%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+    assert.equal(answer.status, 401);
+    assertShape(answer.body, 'invalid_api_key');
+  });
+
+  it('answers a request Node cannot parse with 400 in our shape', async () => {
+    const answer = parseRaw(await rawExchange(gw.url, 'GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
+    assert.equal(answer.status, 400);
+    assertShape(answer.body, 'invalid_request');
+    assert.match(answer.headers, /\r\nconnection: close/);
+  });
+
+  it('answers headers over 16 KB with 431 in our shape', async () => {
+    const answer = parseRaw(await rawExchange(gw.url, `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
+    assert.equal(answer.status, 431);
+    assertShape(answer.body, 'headers_too_large');
+  });
+
+  it('refuses JSON nested deeper than 128 levels with 400 invalid_json, and takes 128', async () => {
+    const deep = (levels: number) => `{"model":"Qwen/Qwen3-0.6B","messages":[{"role":"user","content":"hi"}],"extra":${'['.repeat(levels - 1)}${']'.repeat(levels - 1)}}`;
+    const refused = await post(`${gw.url}/v1/chat/completions`, deep(129), { authorization: `Bearer ${KEY}` });
+    assert.equal(refused.status, 400);
+    const body = (await refused.json()) as ErrorBody;
+    assertShape(body, 'invalid_json');
+    assert.match(body.detail, /deeper than 128 levels/);
+    assert.equal(upstream.requests.length, 0);
+    const taken = await post(`${gw.url}/v1/chat/completions`, deep(128), { authorization: `Bearer ${KEY}` });
+    assert.equal(taken.status, 200);
+  });
+
+  it('counts brackets inside strings as text, not nesting', async () => {
+    const response = await post(`${gw.url}/v1/chat/completions`, { ...CHAT, messages: [{ role: 'user', content: `${'['.repeat(500)} "\\" ${'{'.repeat(500)}` }] }, { authorization: `Bearer ${KEY}` });
+    assert.equal(response.status, 200);
+  });
+
+  it('refuses 4M levels of nesting (8.4 s in JSON.parse) without parsing them', async () => {
+    const response = await post(`${gw.url}/v1/chat/completions`, '['.repeat(4_000_000), { authorization: `Bearer ${KEY}` });
+    assert.equal(response.status, 400);
+    assertShape((await response.json()) as ErrorBody, 'invalid_json');
+  });
+});
+
+describe('endpoint URLs in the config', () => {
+  for (const [what, url] of [
+    ['a user name and password', 'http://user:secret@10.0.0.5:8000/v1'],
+    ['a query string', 'http://10.0.0.5:8000/v1?token=secret'],
+  ] as const) {
+    it(`refuses ${what} at load, pointing to api_key_env`, () => {
+      const result = configSchema.safeParse({ pools: [{ gpu: 'L4', endpoints: [url] }] });
+      assert.equal(result.success, false);
+      const issue = result.error!.issues[0]!;
+      assert.deepEqual(issue.path, ['pools', 0, 'endpoints', 0]);
+      assert.match(issue.message, /api_key_env/);
+      assert.doesNotMatch(issue.message, /secret/);
+    });
+  }
+
+  it('names an endpoint that fails by its place in the pool, never by its URL', async () => {
+    const down = await startMockUpstream('down');
+    down.mode = 'status-500';
+    const gw = await startGateway({ pools: [{ gpu: 'L40S', models: ['*'], endpoints: [down.url] }] });
+    try {
+      const response = await post(`${gw.url}/v1/chat/completions`, CHAT, { 'X-GPU-Preference': 'L40S' });
+      const body = (await response.json()) as ErrorBody;
+      assert.equal(response.status, 502);
+      assert.match(body.detail, /^Upstream endpoint 1 of the L40S pool \(pools\[0\]\) answered 500/);
+      assert.doesNotMatch(body.detail, /127\.0\.0\.1|http:/);
+    } finally {
+      await gw.close();
+      await down.close();
+    }
+  });
+});
