@@ -209,10 +209,15 @@ const inFlight = new Map<string, { done: Promise<ResolvedWeights>; listeners: Se
  * For a local pool's warm-up under `workers.pull` (issue 15 §3): the weights
  * {@link resolveWeights} finds, after downloading them from the model's source
  * (`models.<id>.gguf`, else the catalog's) when only the test model was there. Pools of
- * one model on several GPUs share one download; each hears its progress.
+ * one model on several GPUs share one download; each hears its progress. `signal`
+ * stops this caller's wait, not the shared download, which lands on disk for the next.
  * Throws {@link PullError} when the model has no source or the pull fails.
  */
-export async function pullPoolWeights(modelId: string, config: Pick<Config, 'models' | 'workers'>, onProgress?: (progress: PullProgress) => void): Promise<ResolvedWeights> {
+export async function pullPoolWeights(
+  modelId: string,
+  config: Pick<Config, 'models' | 'workers'>,
+  { onProgress, signal }: { onProgress?: (progress: PullProgress) => void; signal?: AbortSignal } = {},
+): Promise<ResolvedWeights> {
   const found = resolveWeights(modelId, config);
   if (found.label !== TEST_MODEL_LABEL) return found;
   const key = pulledWeightsPath(modelId, config.workers.models_dir) ?? modelId;
@@ -230,9 +235,17 @@ export async function pullPoolWeights(modelId: string, config: Pick<Config, 'mod
     void done.finally(() => inFlight.delete(key)).catch(() => {});
   }
   if (onProgress) pull.listeners.add(onProgress);
+  let onAbort: (() => void) | undefined;
+  const abandoned = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal!.reason as Error);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    return await pull.done;
+    return await Promise.race([pull.done, abandoned]);
   } finally {
     if (onProgress) pull.listeners.delete(onProgress);
+    signal?.removeEventListener('abort', onAbort!);
+    abandoned.catch(() => {});
   }
 }

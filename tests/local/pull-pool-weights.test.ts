@@ -27,7 +27,10 @@ describe('weights pulled for a local pool (workers.pull)', () => {
     const config = configFor(`${server.url}/model.gguf`);
     server.requests.length = 0;
     const heard: PullProgress[][] = [[], []];
-    const [a, b] = await Promise.all([pullPoolWeights(MODEL, config, (p) => heard[0]!.push(p)), pullPoolWeights(MODEL, config, (p) => heard[1]!.push(p))]);
+    const [a, b] = await Promise.all([
+      pullPoolWeights(MODEL, config, { onProgress: (p) => heard[0]!.push(p) }),
+      pullPoolWeights(MODEL, config, { onProgress: (p) => heard[1]!.push(p) }),
+    ]);
     const target = join(config.workers.models_dir, 'Qwen', 'Qwen3-0.6B.gguf');
     assert.deepEqual(a, { path: target, label: target });
     assert.deepEqual(b, a);
@@ -45,6 +48,15 @@ describe('weights pulled for a local pool (workers.pull)', () => {
     server.requests.length = 0;
     await pullPoolWeights(MODEL, config);
     assert.equal(server.requests.length, 0);
+  });
+
+  it('a caller that gives up stops waiting; the download it shared still lands on disk', async () => {
+    const config = configFor(`${server.url}/model.gguf`);
+    const gaveUp = new AbortController();
+    const waiting = pullPoolWeights(MODEL, config, { signal: gaveUp.signal, onProgress: () => gaveUp.abort(new Error('warm-up timed out')) });
+    const staying = pullPoolWeights(MODEL, config);
+    await assert.rejects(waiting, /warm-up timed out/);
+    assert.ok(readFileSync((await staying).path).equals(file));
   });
 
   it('fails with a PullError naming the source, leaving the test model in place', async () => {
