@@ -20,7 +20,8 @@ export interface RawAnswer {
  * makes its kernel send a reset, and the client's next write fails with EPIPE or ECONNRESET.
  * The answer is already in the client's kernel, which keeps it readable after the reset, but
  * net.Socket destroys itself, and drops that answer unread, on any write error. Here a write
- * error only stops further writes, so the answer is read, as RFC 9112 §9.6 asks of a client.
+ * error only stops further writes, so the answer is read (RFC 9112 §9.5: a client sending a
+ * body watches for an early answer).
  */
 class AnswerReadingSocket extends Socket {
   writeError: Error | undefined;
