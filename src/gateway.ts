@@ -8,6 +8,7 @@ import { buildAllowList } from './gpu/allow-list.js';
 import { ServerDrain } from './http/server-drain.js';
 import { PoolManager, type PoolQuery } from './pools/pool-manager.js';
 import { findDevices } from './devices/find-devices.js';
+import { ggufMemoryGb } from './pools/gguf-memory.js';
 import { createStateStore } from './state/create-state-store.js';
 import type { PoolKey } from './state/pool-state-store.js';
 
@@ -47,6 +48,9 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
       sharing: { store, replica, resolve },
       devices,
       onQueueWait: (seconds) => metrics.queueWait.observe(seconds),
+      // The file a worker would load, quantised as it is, at the context workers get.
+      memoryNeed: async (weights) => (await ggufMemoryGb(weights.path, config.workers.context_tokens)).totalGb,
+      memoryUtilization: config.gpus.memory_utilization,
     });
     listConfiguredPools(config, catalog, pools);
     const drain = new ServerDrain();

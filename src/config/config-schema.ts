@@ -16,9 +16,10 @@ function canonicalSpec(text: string, ctx: z.RefinementCtx): string {
 /** What a command engine's arguments may name; each is replaced when the pool starts. */
 export const COMMAND_PLACEHOLDERS = ['model', 'gguf', 'port', 'count', 'devices', 'type'] as const;
 
+/** `{name}`: a word in braces, so JSON arguments such as '{"temperature": 0}' pass through. */
 function knownPlaceholders(args: string[], ctx: z.RefinementCtx): void {
   for (const arg of args) {
-    for (const [, name] of arg.matchAll(/\{([^}]*)\}/g)) {
+    for (const [, name] of arg.matchAll(/\{([A-Za-z_]+)\}/g)) {
       if (!(COMMAND_PLACEHOLDERS as readonly string[]).includes(name ?? '')) {
         ctx.addIssue({ code: 'custom', message: `unknown placeholder {${name}} in "${arg}"; the placeholders are ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}` });
       }

@@ -43,7 +43,7 @@ function freePort(): Promise<number> {
 
 /** The argument list with every placeholder filled in; config refused unknown ones. */
 export function fillPlaceholders(args: readonly string[], values: Record<string, string>): string[] {
-  return args.map((arg) => arg.replace(/\{([a-z]+)\}/g, (whole, name: string) => values[name] ?? whole));
+  return args.map((arg) => arg.replace(/\{([A-Za-z_]+)\}/g, (whole, name: string) => values[name] ?? whole));
 }
 
 async function answers200(url: string, signal: AbortSignal): Promise<boolean> {

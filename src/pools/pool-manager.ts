@@ -7,19 +7,16 @@ import type { EndpointGroup } from '../upstream/endpoint-group.js';
 import type { EndpointOptions } from '../upstream/endpoint.js';
 import { BorrowedEndpointGroup } from './borrowed-endpoint-group.js';
 import { DeviceAllocator } from '../devices/device-allocator.js';
-import { GatewayError } from '../errors/gateway-error.js';
-import { parseGpuSpec } from '../gpu/gpu-spec.js';
-import { onAbort, type AnySignal } from '../upstream/upstream-signal.js';
-import { CommandLauncher } from './command-launcher.js';
-import { LocalWorkerLauncher } from './local-worker-launcher.js';
+import type { AnySignal } from '../upstream/upstream-signal.js';
 import { Pool } from './pool.js';
 import { answerLimits, PoolEntries, type PoolEntry } from './pool-entries.js';
 import type { PoolLauncher } from './pool-launcher.js';
+import { launcherFor } from './pool-launchers.js';
 import type { PoolSharing } from './pool-sharing.js';
 import type { PoolStatus } from './pool-status.js';
 import { PoolSync } from './pool-sync.js';
-import { resolveWeights, type ResolvedWeights } from './resolve-weights.js';
-import { UpstreamProbeLauncher } from './upstream-probe-launcher.js';
+import { LocalStarts, type MemoryNeed } from './local-starts.js';
+import { resolveWeights } from './resolve-weights.js';
 import { WorkerAdmission } from './worker-admission.js';
 
 /**
@@ -46,12 +43,6 @@ export interface ModelGpus {
 }
 
 export type ManagerConfig = Pick<Config, 'pools' | 'upstream' | 'limits' | 'models' | 'workers' | 'warmup'> & Partial<Pick<Config, 'state'>>;
-
-/**
- * GB a local pool needs on each of its devices to load `weights` for `model` on `gpu`,
- * or undefined when nothing is known; wired by the composition root, which knows the catalog.
- */
-export type MemoryNeed = (model: string, weights: ResolvedWeights, gpu: string) => Promise<number | undefined>;
 
 /** How the pools share state with other replicas. @default a memory store: this process only */
 export interface ManagerSharing {
@@ -86,16 +77,6 @@ export interface PoolManagerOptions {
   memoryUtilization?: number;
 }
 
-/** A pending admission of one pool, shared by every caller that wants it started. */
-interface Admitting {
-  done: Promise<void>;
-  controller: AbortController;
-  /** Callers who can leave (a client that hangs up); 0 with `held` false aborts the wait. */
-  waiting: number;
-  /** A caller that cannot leave (a warm-up) keeps the place in line. */
-  held: boolean;
-}
-
 /**
  * The (model, gpu) pools, created on first use from the configured entries (first match
  * wins). Local pools share a cap on live workers; an idle one is evicted, least recently
@@ -114,14 +95,10 @@ export class PoolManager {
   /** A pool that does not exist yet has been cold since then. */
   readonly #createdAt = Date.now();
   readonly #admission: WorkerAdmission;
-  readonly #admitting = new Map<Pool, Admitting>();
-  readonly #memoryNeed: MemoryNeed | undefined;
-  readonly #memoryUtilization: number;
+  readonly #starts: LocalStarts;
 
   constructor({ config, env = process.env, onChange, sharing, devices = new DeviceAllocator([]), memoryNeed, onQueueWait, memoryUtilization = 0.9 }: PoolManagerOptions) {
     this.#config = config;
-    this.#memoryNeed = memoryNeed;
-    this.#memoryUtilization = memoryUtilization;
     this.#admission = new WorkerAdmission({
       allocator: devices,
       maxLive: config.workers.max_live,
@@ -130,6 +107,7 @@ export class PoolManager {
       pools: () => [...this.#pools.values()].filter((p) => p.launcher.kind === 'local'),
       ...(onQueueWait && { onWaited: onQueueWait }),
     });
+    this.#starts = new LocalStarts({ admission: this.#admission, weightsOf: (model) => resolveWeights(model, config), memoryNeed, memoryUtilization });
     this.#onChange = (pool) => {
       onChange?.(pool);
       // A pool that became warm or cold may be what a start in line waits for.
@@ -246,47 +224,12 @@ export class PoolManager {
    */
   warm(pool: Pool, leave?: AnySignal): Promise<EndpointGroup> {
     if (pool.launcher.kind !== 'local' || pool.live || pool.remote) return pool.warm();
-    const admitting = this.#admitting.get(pool) ?? this.#admit(pool);
-    if (!leave) {
-      admitting.held = true;
-      return admitting.done.then(() => pool.warm());
-    }
-    admitting.waiting++;
-    let left = false;
-    const stop = onAbort(leave, () => {
-      left = true;
-      if (--admitting.waiting === 0 && !admitting.held) admitting.controller.abort(new GatewayError('client_closed', 'The client closed the connection while its call waited in line.'));
-    });
-    return admitting.done
-      .then(() => pool.warm())
-      .finally(() => {
-        stop();
-        if (!left) admitting.waiting--;
-      });
+    return this.#starts.warm(pool, leave);
   }
 
-  /**
-   * A 400 when the pool's weights cannot fit the devices it would get (on a GPU host;
-   * specs on a CPU host are simulated). Checked before a start, and by warm-ups up front.
-   */
-  async checkFit(pool: Pool): Promise<void> {
-    const allocator = this.#admission.allocator;
-    if (pool.launcher.kind !== 'local' || !allocator.gpuHost || !this.#memoryNeed) return;
-    const parsed = parseGpuSpec(pool.gpu);
-    if (!parsed.ok) return;
-    const { type, count } = parsed.spec;
-    const cards = allocator.devices.filter((d) => d.type === type.name);
-    if (cards.length < count) return;
-    const needGb = await this.#memoryNeed(pool.model, resolveWeights(pool.model, this.#config), pool.gpu);
-    if (needGb === undefined) return;
-    const smallest = Math.min(...cards.map((d) => d.memoryMiB));
-    const usableGb = (smallest * 2 ** 20 * this.#memoryUtilization) / 1e9;
-    if (needGb <= usableGb) return;
-    throw new GatewayError(
-      'insufficient_memory',
-      `${pool.model} needs ${needGb.toFixed(2)} GB per GPU on ${pool.gpu} (${pool.launcher.weights} weights), but this host's ${type.name} cards offer ${usableGb.toFixed(2)} GB each (${smallest} MiB × ${this.#memoryUtilization}). Choose a spec with more or larger GPUs, or smaller (quantised) weights.`,
-      'gpu_preference',
-    );
+  /** A 400 when a local pool's weights cannot fit the devices it would get. */
+  checkFit(pool: Pool): Promise<void> {
+    return this.#starts.checkFit(pool);
   }
 
   /**
@@ -332,34 +275,8 @@ export class PoolManager {
     return this.#entries.match(query.aliases, [query.gpu], (entry) => entry.config.kind !== 'local' || this.#admission.canHost(query.gpu));
   }
 
-  #admit(pool: Pool): Admitting {
-    const controller = new AbortController();
-    const admitting: Admitting = { controller, waiting: 0, held: false, done: Promise.resolve() };
-    admitting.done = (async () => {
-      try {
-        await this.checkFit(pool);
-        const slot = await this.#admission.admit(pool, controller.signal);
-        // The start is shared through the pool from here on; its failure reaches callers there.
-        pool.warm(slot).catch(() => undefined);
-      } finally {
-        this.#admitting.delete(pool);
-      }
-    })();
-    this.#admitting.set(pool, admitting);
-    return admitting;
-  }
-
   #launcher(entry: PoolEntry, query: PoolQuery): PoolLauncher {
-    if (entry.group) return new UpstreamProbeLauncher(entry.group, query.model);
-    const { workers } = this.#config;
-    const weights = resolveWeights(query.model, this.#config);
-    const label = `${query.model}@${query.gpu}`;
-    if (entry.config.engine === 'command' && entry.config.command) {
-      const parsed = parseGpuSpec(query.gpu);
-      const [type, count] = parsed.ok ? [parsed.spec.type.name, parsed.spec.count] : [query.gpu, 1];
-      return new CommandLauncher({ command: entry.config.command, readyPath: entry.config.ready_path }, { model: query.model, type, count, weights, label }, this.#workerRequests());
-    }
-    return new LocalWorkerLauncher(weights, { threads: workers.threads, contextTokens: workers.context_tokens, requests: this.#workerRequests() }, label);
+    return launcherFor(entry, query.model, query.gpu, this.#config, this.#workerRequests());
   }
 
   /**

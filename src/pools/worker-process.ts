@@ -4,6 +4,9 @@ import type { Device } from '../devices/discover-devices.js';
 const TAIL_LINES = 20;
 const SHOWN_LINES = 5;
 const STOP_GRACE_MS = 5_000;
+// What a process printed just before it exited can arrive after 'exit'; 'close' would
+// wait for children that inherited its pipes, so wait for the pipes this long at most.
+const LAST_OUTPUT_MS = 200;
 
 /**
  * The environment of a worker given `devices`: exactly those in CUDA_VISIBLE_DEVICES. On
@@ -35,7 +38,14 @@ export function exitReason(child: ChildProcess, what: string, lines: readonly st
   return new Promise((resolve) => {
     const shown = () => (lines.length ? `: ${lastLines(lines)}` : '');
     child.once('error', (error) => resolve(`${what} could not start: ${error.message}`));
-    child.once('exit', (code, signal) => resolve(`${what} exited (${signal ?? `code ${code}`})${shown()}`));
+    child.once('exit', (code, signal) => {
+      const done = () => resolve(`${what} exited (${signal ?? `code ${code}`})${shown()}`);
+      const timer = setTimeout(done, LAST_OUTPUT_MS);
+      child.once('close', () => {
+        clearTimeout(timer);
+        done();
+      });
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import { onClose } from '../http/on-close.js';
 import { errorBody, installErrorHandling } from '../http/error-body.js';
@@ -48,7 +48,10 @@ export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance>
     return reply.code(error.status).send(errorBody(error));
   });
 
-  const health = async () => ({ status: info.state, model: info.label, weights: info.weights, device: info.engine?.device ?? null, ...(info.error && { error: info.error }) });
+  // 503 until ready, as vLLM and llama-server answer while loading: whoever polls /health
+  // for readiness (a command engine's gateway, a load balancer) waits for the weights.
+  const health = async (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.code(info.state === 'ready' ? 200 : 503).send({ status: info.state, model: info.label, weights: info.weights, device: info.engine?.device ?? null, ...(info.error && { error: info.error }) });
   app.get('/health', health);
   app.get('/v1/health', health);
   app.get('/v1/models', async () => ({ object: 'list', data: [{ id: info.label, object: 'model', created: 0, owned_by: 'gpuroute-worker' }] }));

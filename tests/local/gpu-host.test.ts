@@ -189,6 +189,29 @@ describe('waiting in line is bounded', () => {
   });
 });
 
+describe('weights that cannot fit the devices a pool would get', () => {
+  let gw: RunningGateway;
+  before(async () => {
+    // An 8 MiB card: less than the test model's weights and context need.
+    gw = await startGateway({ workers: { models_dir: await modelsDirWithTestModel() }, pools: [{ kind: 'local' }] }, withFakeSmi(fakeNvidiaSmi([[0, 'NVIDIA L4', 8]])));
+  });
+  after(() => gw.close());
+
+  for (const [what, call] of [
+    ['a call', (url: string) => post(`${url}/v1/chat/completions`, chat(SMALL), { 'X-GPU-Preference': 'L4' })],
+    ['a warm-up', (url: string) => fetch(`${url}/warmup/${SMALL}?gpu=L4`, { method: 'POST' })],
+  ] as const) {
+    it(`answers ${what} with a 400 that says how much it needs and what the devices offer`, async () => {
+      const response = await call(gw.url);
+      assert.equal(response.status, 400);
+      const body = await response.json();
+      assert.equal(body.error.code, 'insufficient_memory');
+      assert.match(body.detail, /needs \d+\.\d+ GB per GPU on L4 \(test-model weights\), but this host's L4 cards offer 0\.01 GB each \(8 MiB × 0\.9\)/);
+      assert.equal(processesLabelled(`${SMALL}@L4`).length, 0, 'no worker was started');
+    });
+  }
+});
+
 describe('gpus.devices overrides what nvidia-smi reports', () => {
   const smi = () => withFakeSmi(fakeNvidiaSmi(INVENTORY));
 
