@@ -129,6 +129,16 @@ describe('gpuroute pull (against a file server on 127.0.0.1)', () => {
     assert.equal(existsSync(join(ws.dir, 'models', 'Qwen')), false);
   });
 
+  it('refuses up front when the disk lacks the space', async () => {
+    const ws = workspace();
+    const result = await runCli(['pull', MODEL, '--from', `${server.url}/huge.gguf`, '--config', ws.config]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /huge\.gguf needs 10000\.00 GB more on .*Qwen, which has [\d.]+ [kMG]?B free\. Free some space or set workers\.models_dir/);
+    assert.equal(existsSync(ws.target), false);
+    const reads = server.requests.filter((r) => r.path === '/huge.gguf' && r.range && r.range !== 'bytes=0-0');
+    assert.deepEqual(reads, [], 'it started downloading');
+  });
+
   it('--list on an empty models_dir says every pool runs the test model', async () => {
     const result = await runCli(['pull', '--list', '--config', workspace().config]);
     assert.equal(result.code, 0, result.stderr);

@@ -32,7 +32,8 @@ export interface GgufFileServer {
 
 /**
  * A file server for pull tests, on 127.0.0.1: each of `files` at its path with Range
- * support (what Hugging Face's CDN does), `/broken.gguf` answers 500, anything else 404.
+ * support (what Hugging Face's CDN does), `/broken.gguf` answers 500, `/huge.gguf` announces
+ * 10 TB (and sends one byte at most), anything else 404.
  * Every request is recorded, so a test can see the ranges a resumed download asked for.
  */
 export async function startGgufFileServer(files: Record<string, Buffer>): Promise<GgufFileServer> {
@@ -53,6 +54,13 @@ function serve(req: IncomingMessage, res: ServerResponse, files: Record<string, 
   const path = (req.url ?? '').split('?')[0]!;
   if (path === '/broken.gguf') {
     res.writeHead(500).end('upstream exploded');
+    return;
+  }
+  if (path === '/huge.gguf') {
+    const probe = req.headers.range === 'bytes=0-0';
+    res.writeHead(probe ? 206 : 200, { 'accept-ranges': 'bytes', 'content-length': probe ? '1' : String(10e12), ...(probe && { 'content-range': `bytes 0-0/${10e12}` }) });
+    if (probe) res.end('G');
+    else res.flushHeaders();
     return;
   }
   const file = files[path];
