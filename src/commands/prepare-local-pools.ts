@@ -17,7 +17,7 @@ export async function prepareLocalPools(gateway: Gateway, config: Readonly<Confi
   if (onTestModel) {
     logger.warn(
       { weights: TEST_MODEL_LABEL, models: onTestModel, path },
-      `local pools of ${onTestModel} models have no GGUF weights and will run the generated test model (weights: "test-model"): put <model id>.gguf under ${config.workers.models_dir} or set models.<id>.gguf`,
+      `local pools of ${onTestModel} models have no GGUF weights and will run the generated test model (weights: "test-model"): run gpuroute pull <model id> (e.g. gpuroute pull Qwen/Qwen3-0.6B), put <model id>.gguf under ${config.workers.models_dir}, or set models.<id>.gguf`,
     );
   }
 }
