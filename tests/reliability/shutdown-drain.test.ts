@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { Agent, get, type IncomingMessage } from 'node:http';
+import { Agent, get, request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -158,8 +158,19 @@ function getWith(agent: Agent | false, url: string): Promise<{ status: number; c
   });
 }
 
+function postWith(agent: Agent, url: string, body: unknown): Promise<{ status: number; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (response: IncomingMessage) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(JSON.stringify(body));
+  });
+}
+
 describe('a drain with idle keep-alive connections', { timeout: 120_000 }, () => {
-  it('closes them at once and exits within 2 s, not at drain_ms; /health says draining meanwhile', async () => {
+  it('closes them once idle (held calls answered with Connection: close) and exits within 2 s, not at drain_ms; /health says draining meanwhile', async () => {
     // The issue's bound with the default accept_grace_ms (1 s) and drain_ms (30 s).
     const server = await serveWith('');
     const agent = new Agent({ keepAlive: true });
@@ -168,12 +179,20 @@ describe('a drain with idle keep-alive connections', { timeout: 120_000 }, () =>
       const idle = Object.values(agent.freeSockets).flat();
       assert.equal(idle.length, 10, 'ten idle keep-alive sockets');
       const closed = Promise.all(idle.map((socket) => once(socket!, 'close')));
+      // Calls in flight at the signal: their sockets turn idle only after the answer
+      // (before, those answers said keep-alive and the drain ran to drain_ms).
+      mock.mode = 'hold';
+      const held = mock.requests.length;
+      const calls = Array.from({ length: 3 }, () => postWith(agent, `${server.url}/v1/chat/completions`, CHAT));
+      await until(() => mock.requests.length - held === 3, 'the mock to hold the calls');
       const exited = exitOf(server);
       const signalled = performance.now();
       server.child.kill('SIGTERM');
       await until(() => /shutting down/.test(server.output()), 'the drain to start');
       const health = await getWith(false, `${server.url}/health`);
       assert.deepEqual([health.status, health.connection, JSON.parse(health.body)], [503, 'close', { status: 'draining' }]);
+      release();
+      assert.deepEqual(await Promise.all(calls), Array(3).fill({ status: 200, connection: 'close' }));
       await closed;
       assert.deepEqual(await exited, [0, null]);
       const ms = performance.now() - signalled;
@@ -181,6 +200,7 @@ describe('a drain with idle keep-alive connections', { timeout: 120_000 }, () =>
       assert.doesNotMatch(server.output(), /still open/);
     } finally {
       agent.destroy();
+      release();
       if (server.child.exitCode === null) server.child.kill('SIGKILL');
     }
   });
