@@ -68,7 +68,7 @@ export class EndpointGroup {
 
   #triedName(tried: readonly Endpoint[]): EndpointName {
     if (tried.length === 1) return tried[0]!;
-    return { label: `every endpoint of ${this.#name} (${tried.length} tried)`, baseUrl: tried.map((e) => e.baseUrl).join(', ') };
+    return { label: `all ${tried.length} endpoints of ${this.#name}`, baseUrl: tried.map((e) => e.baseUrl).join(', ') };
   }
 
   /** Least outstanding, resting ones last; ties rotate so an idle group still spreads load. */

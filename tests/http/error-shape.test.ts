@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.js';
+import { closedPort } from '../helpers/closed-port.js';
 import { CHAT } from '../helpers/fleet.js';
 import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
@@ -132,6 +133,18 @@ describe('endpoint URLs in the config', () => {
     } finally {
       await gw.close();
       await down.close();
+    }
+  });
+
+  it('gives the code of a refused connection without its address, naming every endpoint tried', async () => {
+    const gw = await startGateway({ pools: [{ gpu: 'L4', models: ['*'], endpoints: [`http://127.0.0.1:${await closedPort()}/v1`, `http://127.0.0.1:${await closedPort()}/v1`] }] });
+    try {
+      const response = await post(`${gw.url}/v1/chat/completions`, CHAT);
+      const body = (await response.json()) as ErrorBody;
+      assert.equal(response.status, 502);
+      assert.equal(body.detail, 'Upstream all 2 endpoints of the L4 pool (pools[0]) failed: ECONNREFUSED');
+    } finally {
+      await gw.close();
     }
   });
 });
