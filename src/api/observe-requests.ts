@@ -6,7 +6,7 @@ import { requestLineWriter } from './request-line.js';
 import './routed-reply.js';
 
 /** Failures that count against a pool rather than against the caller. */
-const POOL_FAILURES = new Set(['upstream_error', 'upstream_timeout', 'warmup_failed', 'no_capacity', 'no_pool']);
+const POOL_FAILURES = new Set(['upstream_error', 'upstream_timeout', 'upstream_too_large', 'warmup_failed', 'no_capacity', 'no_pool']);
 
 /**
  * One place that watches every response: Prometheus series, and one log line per

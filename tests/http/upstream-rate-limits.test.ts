@@ -50,6 +50,7 @@ describe('an upstream that answers 429', () => {
       assert.deepEqual(body.error, { message: body.detail, type: 'rate_limit_error', param: null, code: 'rate_limited' });
       assert.match(body.detail, /^Upstream endpoint 1 of the L4 pool \(pools\[0\]\) is rate-limiting calls \(429: Rate limit reached for requests\)/);
       assert.equal(limiting.calls, 1);
+      assert.match(await (await fetch(`${gw.url}/metrics`)).text(), /^gpuroute_upstream_errors_total\{kind="rate_limited"\} 1$/m);
     } finally {
       await gw.close();
       await limiting.close();

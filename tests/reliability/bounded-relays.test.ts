@@ -153,4 +153,9 @@ describe('bounded relays (a gateway process and an upstream that sends too much)
       assert.ok(peak < 300, `the gateway's peak RSS was ${peak.toFixed(0)} MB`);
     });
   }
+
+  it('counts both kinds of refusal as upstream_too_large in /metrics', async () => {
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    assert.match(metrics, /^gpuroute_upstream_errors_total\{kind="upstream_too_large"\} 3$/m);
+  });
 });
