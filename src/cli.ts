@@ -37,6 +37,7 @@ Commands:
             --label TEXT    model name to report (default the --model path)
             --weights-label TEXT  what /health reports as weights (default the path)
             --cpu           never use a GPU even if one is found
+            --gpu-layers max  offload every layer (the gateway passes it with devices)
   warmup MODEL [--gpu X] [--wait] [--timeout S]
             Warm a model on a GPU; --wait shows its state until warmed (exit 1 if it fails).
   chat MODEL "prompt" [--gpu X] [--stream] [--max-tokens N]
@@ -56,6 +57,9 @@ Commands:
                             running the same command again resumes the download
   pull --list [--config FILE]
             Show the weights on disk per model: size, quantisation, source.
+  gpu-check [--models-dir DIR] [--tokens N]
+            On a machine with an NVIDIA GPU: list the devices, run the built-in worker on
+            the first one with the test model, and print tokens/s on the GPU and the CPU.
   make-test-model [--out FILE] [--force]
             Write the generated GGUF test model (default ./models/gpuroute-test-model-v1.gguf);
             serve does this by itself when a local pool needs it.
@@ -73,6 +77,11 @@ function positiveInt(text: string, flag: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} must be a whole number of at least 1, got "${text}"`);
   return n;
+}
+
+function gpuLayers(text: string | undefined): 'max' | undefined {
+  if (text === undefined || text === 'max') return text;
+  throw new Error(`--gpu-layers takes "max" (every layer on the GPU), got "${text}"; leave it out for llama.cpp's own choice`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -143,6 +152,7 @@ async function main(argv: string[]): Promise<number> {
           label: { type: 'string' },
           'weights-label': { type: 'string' },
           cpu: { type: 'boolean', default: false },
+          'gpu-layers': { type: 'string' },
         },
         strict: true,
       });
@@ -159,6 +169,7 @@ async function main(argv: string[]): Promise<number> {
         label: values.label ?? values.model,
         weightsLabel: values['weights-label'] ?? values.model,
         gpu: values.cpu ? false : 'auto',
+        gpuLayers: gpuLayers(values['gpu-layers']),
       });
     }
     case 'warmup': {
@@ -177,6 +188,11 @@ async function main(argv: string[]): Promise<number> {
       const [model] = positionals(args, ['MODEL'], 'validate');
       if (values.task !== 'inference' && values.task !== 'training') throw new Error(`--task must be inference or training, got "${values.task}"`);
       return validateCommand({ model: model!, gpu: values.gpu, task: values.task, url: values.url, apiKey: values['api-key'] });
+    }
+    case 'gpu-check': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { 'models-dir': { type: 'string', default: './models' }, tokens: { type: 'string', default: '128' } } });
+      const { gpuCheckCommand } = await import('./commands/gpu-check-command.js');
+      return gpuCheckCommand({ modelsDir: values['models-dir'], tokens: positiveInt(values.tokens, '--tokens') });
     }
     case 'make-test-model': {
       const { values } = parseArgs({ args: rest, strict: true, options: { out: { type: 'string', default: testModelPath('./models') }, force: { type: 'boolean', default: false } } });

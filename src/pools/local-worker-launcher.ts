@@ -17,6 +17,10 @@ export type WorkerMessage =
 export interface LocalWorkerSettings {
   threads: number;
   contextTokens: number;
+  /** Sequences the worker generates at once (workers.parallel). */
+  parallel: number;
+  /** Never use a GPU, even one the worker can see (gpu-check's CPU run). @default false */
+  cpu?: boolean;
   /**
    * How calls reach the worker once it is warm: upstream.timeout_ms per request, as for
    * every upstream. warmup.timeout_ms bounds only the start (the pool's signal).
@@ -53,8 +57,8 @@ export class LocalWorkerLauncher implements PoolLauncher {
     const args = [
       'worker',
       ...['--model', this.#weights.path, '--weights-label', this.#weights.label, '--label', this.#label],
-      ...['--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens)],
-      ...(devices.length ? ['--gpu-layers', 'max'] : []),
+      ...['--threads', String(this.#settings.threads), '--context', String(this.#settings.contextTokens), '--parallel', String(this.#settings.parallel)],
+      ...(this.#settings.cpu ? ['--cpu'] : devices.length ? ['--gpu-layers', 'max'] : []),
     ];
     const child = spawn(process.execPath, [...process.execArgv, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], env: workerEnv(devices) });
     const exited = exitReason(child, 'worker', tailOutput(child));

@@ -22,6 +22,6 @@ export function launcherFor(entry: PoolEntry, model: string, gpu: string, config
     const [type, count] = parsed.ok ? [parsed.spec.type.name, parsed.spec.count] : [gpu, 1];
     return new CommandLauncher({ command: entry.config.command, readyPath: entry.config.ready_path }, { model, type, count, weights, label }, workerRequests);
   }
-  const { threads, context_tokens: contextTokens } = config.workers;
-  return new LocalWorkerLauncher(weights, { threads, contextTokens, requests: workerRequests }, label);
+  const { threads, context_tokens: contextTokens, parallel } = config.workers;
+  return new LocalWorkerLauncher(weights, { threads, contextTokens, parallel, requests: workerRequests }, label);
 }
