@@ -34,7 +34,10 @@ describe('gpuroute pull (against a file server on 127.0.0.1)', () => {
     file = await paddedTestModel();
     const corrupt = Buffer.from(file);
     corrupt.write('NOPE', 0); // no GGUF magic: the header cannot parse
-    server = await startGgufFileServer({ '/model.gguf': file, '/corrupt.gguf': corrupt });
+    server = await startGgufFileServer(
+      { '/model.gguf': file, '/corrupt.gguf': corrupt, '/Qwen/Qwen3-0.6B-GGUF/resolve/main/Qwen3-0.6B-Q8_0.gguf': file },
+      { '/v2/Qwen/Qwen3-0.6B-GGUF/manifests/Q8_0': 'Qwen3-0.6B-Q8_0.gguf' },
+    );
   });
   after(() => server.close());
 
@@ -127,6 +130,19 @@ describe('gpuroute pull (against a file server on 127.0.0.1)', () => {
     assert.equal(offline.code, 1);
     assert.match(offline.stderr, /model\.gguf: cannot connect \(ECONNREFUSED\)\. Check the network \(are you offline\?\)/);
     assert.equal(existsSync(join(ws.dir, 'models', 'Qwen')), false);
+  });
+
+  it('with no --from, pulls the catalog\'s source from the hub (HF_ENDPOINT here), and names a quantisation the repo lacks', async () => {
+    const ws = workspace();
+    const hub = { HF_ENDPOINT: `${server.url}/` };
+    const result = await runCli(['pull', MODEL, '--config', ws.config], hub);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^pulling Qwen\/Qwen3-0\.6B from hf:Qwen\/Qwen3-0\.6B-GGUF:Q8_0$/m);
+    assert.ok(readFileSync(ws.target).equals(file));
+    const other = await runCli(['pull', MODEL, '--quant', 'Q2_K', '--force', '--config', ws.config], hub);
+    assert.equal(other.code, 1);
+    assert.match(other.stderr, /hf:Qwen\/Qwen3-0\.6B-GGUF:Q2_K: Cannot get quantization "Q2_K" for model "hf:Qwen\/Qwen3-0\.6B-GGUF" or it does not exist\. Check the repo name and quantisation/);
+    assert.ok(readFileSync(ws.target).equals(file), 'a failed pull --force touched the file on disk');
   });
 
   it('refuses up front when the disk lacks the space', async () => {

@@ -35,10 +35,12 @@ export interface GgufFileServer {
  * support (what Hugging Face's CDN does), `/broken.gguf` answers 500, `/huge.gguf` announces
  * 10 TB (and sends one byte at most), anything else 404.
  * Every request is recorded, so a test can see the ranges a resumed download asked for.
+ * `manifests` makes it a Hugging Face hub for node-llama-cpp (`HF_ENDPOINT`): a path
+ * `/v2/<user>/<repo>/manifests/<quant>` answers with the repo file it names.
  */
-export async function startGgufFileServer(files: Record<string, Buffer>): Promise<GgufFileServer> {
+export async function startGgufFileServer(files: Record<string, Buffer>, manifests: Record<string, string> = {}): Promise<GgufFileServer> {
   const state: GgufFileServer = { url: '', requests: [], cutAt: undefined, close: async () => {} };
-  const server: Server = createServer((req, res) => serve(req, res, files, state));
+  const server: Server = createServer((req, res) => serve(req, res, { files, manifests }, state));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -49,7 +51,12 @@ export async function startGgufFileServer(files: Record<string, Buffer>): Promis
   return state;
 }
 
-function serve(req: IncomingMessage, res: ServerResponse, files: Record<string, Buffer>, state: GgufFileServer): void {
+interface Served {
+  files: Record<string, Buffer>;
+  manifests: Record<string, string>;
+}
+
+function serve(req: IncomingMessage, res: ServerResponse, { files, manifests }: Served, state: GgufFileServer): void {
   state.requests.push({ method: req.method ?? '', path: req.url ?? '', range: req.headers.range });
   const path = (req.url ?? '').split('?')[0]!;
   if (path === '/broken.gguf') {
@@ -61,6 +68,11 @@ function serve(req: IncomingMessage, res: ServerResponse, files: Record<string, 
     res.writeHead(probe ? 206 : 200, { 'accept-ranges': 'bytes', 'content-length': probe ? '1' : String(10e12), ...(probe && { 'content-range': `bytes 0-0/${10e12}` }) });
     if (probe) res.end('G');
     else res.flushHeaders();
+    return;
+  }
+  const manifest = manifests[path];
+  if (manifest) {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ggufFile: { rfilename: manifest } }));
     return;
   }
   const file = files[path];
