@@ -65,8 +65,11 @@ function stampLines(text: string, stamp: Stamp): string {
  * terminal `data: {"error": …}` event.
  */
 export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: Stamp, hooks: StreamHooks): AsyncGenerator<string> {
+  const max = hooks.maxEventBytes;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  /** A line was cut off, so the error event must start a new one. */
+  let cutOff = false;
   try {
     let first = true;
     for await (const chunk of source) {
@@ -75,11 +78,10 @@ export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: St
         hooks.onFirstChunk();
       }
       const end = chunk.lastIndexOf(NEWLINE);
-      const firstLineEnd = end === -1 ? chunk.length : chunk.indexOf(NEWLINE);
-      if (pendingBytes + firstLineEnd > hooks.maxEventBytes) throw tooLarge(`an event grew past limits.max_event_bytes (${hooks.maxEventBytes} bytes)`);
       if (end === -1) {
         pending.push(chunk);
         pendingBytes += chunk.length;
+        if (pendingBytes > max) throw tooLarge(eventLimit(max));
         continue;
       }
       pending.push(chunk.subarray(0, end));
@@ -87,10 +89,33 @@ export async function* stampEventStream(source: AsyncIterable<Buffer>, stamp: St
       const rest = chunk.subarray(end + 1);
       pending = rest.length ? [rest] : [];
       pendingBytes = rest.length;
+      // Lines inside one chunk are bounded by the chunk; only a large chunk needs looking into.
+      const overlong = complete.length > max ? lineLongerThan(complete, max) : -1;
+      if (overlong !== -1) {
+        cutOff = true;
+        if (overlong > 0) yield stampLines(complete.subarray(0, overlong - 1).toString('utf8'), stamp) + '\n';
+        throw tooLarge(eventLimit(max));
+      }
       yield stampLines(complete.toString('utf8'), stamp) + '\n';
+      if (pendingBytes > max) throw tooLarge(eventLimit(max));
     }
     if (pendingBytes) yield stampLines(Buffer.concat(pending).toString('utf8'), stamp) + '\n\n';
   } catch (error) {
-    yield `${pendingBytes ? '\n\n' : ''}data: ${JSON.stringify(hooks.describeFailure(error))}\n\n`;
+    yield `${pendingBytes || cutOff ? '\n\n' : ''}data: ${JSON.stringify(hooks.describeFailure(error))}\n\n`;
   }
+}
+
+function eventLimit(max: number): string {
+  return `an event grew past limits.max_event_bytes (${max} bytes)`;
+}
+
+/** Where the first line longer than `max` bytes starts, or -1. */
+function lineLongerThan(bytes: Buffer, max: number): number {
+  for (let start = 0; start < bytes.length; ) {
+    const newline = bytes.indexOf(NEWLINE, start);
+    const end = newline === -1 ? bytes.length : newline;
+    if (end - start > max) return start;
+    start = end + 1;
+  }
+  return -1;
 }
