@@ -3,6 +3,7 @@
  * catalog once, then polls the pools every ~1 s and /metrics every ~2 s.
  */
 import { getJson, hasKey, installKeyForm, type CatalogModel, type PoolStatusBody } from './api.js';
+import { DevicesView, type DeviceBody } from './devices.js';
 import { byId, setText } from './dom.js';
 import { Playground } from './playground.js';
 import { PoolsView } from './pools.js';
@@ -59,10 +60,13 @@ async function main(): Promise<void> {
   const pools = new PoolsView();
   const playground = new Playground();
   const traffic = new TrafficView();
+  const devices = new DevicesView();
 
   const poolPoll = poll(1000, async () => {
     try {
-      pools.update((await getJson<{ pools: PoolStatusBody[] }>('/warmup/status')).pools);
+      const [status, health] = await Promise.all([getJson<{ pools: PoolStatusBody[] }>('/warmup/status'), getJson<{ devices?: DeviceBody[] }>('/health')]);
+      pools.update(status.pools);
+      devices.update(health.devices ?? []);
       reportPoll('pools');
     } catch (error) {
       reportPoll('pools', error);

@@ -5,8 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { DASHBOARD_FILES } from '../../src/api/routes/dashboard.js';
+import { startProxyProcess } from '../proxy/proxy-test-kit.js';
 import { configSchema } from '../../src/config/config-schema.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
+import { fakeNvidiaSmi, withFakeSmi } from '../helpers/fake-gpus.js';
 import { modelsDirWithTestModel } from '../helpers/test-model.js';
 
 // Needs `npm run build` first (dist/dashboard/) and Debian's chromium (scripts/ensure-chromium.sh);
@@ -24,20 +26,21 @@ const SELECTORS = {
 /** The real gateway, which serves the dashboard itself. */
 async function startDashboardGateway(raw: unknown): Promise<{ url: string; gateway: Gateway }> {
   const config = configSchema.parse(raw);
-  const gateway = await createGateway(config, false, {});
+  // A fake nvidia-smi with one L4 and one L40S: the devices table has something to show.
+  const gateway = await createGateway(config, false, withFakeSmi(fakeNvidiaSmi([[0, 'NVIDIA L4', 23034], [1, 'NVIDIA L40S', 46068]])));
   const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
   return { url, gateway };
 }
 
 /** A GET with the path sent exactly as written (fetch would resolve `..` before sending). */
-function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; cache: string; body: string }> {
+function rawGet(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; type: string; cache: string; location: string | undefined; body: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: hostname, port, path, method: 'GET', headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), cache: String(res.headers['cache-control']), location: res.headers.location, body }));
     });
     req.on('error', reject);
     req.setTimeout(10_000, () => req.destroy(new Error(`GET ${path} timed out`)));
@@ -79,12 +82,17 @@ describe('the dashboard at /dashboard', () => {
   });
 
   it('serves its static files without a key; its data still needs one', async () => {
-    for (const path of ['/dashboard', '/dashboard/', '/dashboard/index.html']) {
+    for (const path of ['/dashboard', '/api/dashboard']) {
+      const bare = await rawGet(url, path);
+      assert.deepEqual([bare.status, bare.location], [302, 'dashboard/'], `${path}: to the page, relative so that /api stays`);
+    }
+    for (const path of ['/dashboard/', '/dashboard/index.html', '/api/dashboard/']) {
       const page = await rawGet(url, path);
       assert.equal(page.status, 200, `${path}: ${page.status} (a 401: the auth hook in build-app.ts must treat DASHBOARD_PATHS as public)`);
       assert.equal(page.type, 'text/html; charset=utf-8');
       assert.equal(page.cache, 'no-cache');
-      assert.match(page.body, /<script type="module" src="\/dashboard\/app\.js">/);
+      // Relative, so that the page works under the edge proxy's /api prefix too.
+      assert.match(page.body, /<script type="module" src="app\.js">/);
       assert.doesNotMatch(page.body, /https?:\/\//, 'no CDN, no external fonts');
     }
     for (const name of DASHBOARD_FILES) {
@@ -150,6 +158,11 @@ describe('the dashboard at /dashboard', () => {
     assert.equal(await row.getByTestId('pool-weights').textContent(), 'test-model');
     assert.ok(((await row.getByTestId('pool-device').textContent()) ?? '').length > 0);
     assert.equal(await row.getByTestId('warm-button').isDisabled(), true);
+    const device = page.locator('tr[data-testid="device-row"][data-index="1"]');
+    await page.locator('tr[data-testid="device-row"][data-index="1"] td[data-testid="device-pool"]', { hasText: `${MODEL}@${GPU}` }).waitFor({ timeout: 10_000 });
+    assert.equal(await device.getByTestId('device-pool').textContent(), `${MODEL}@${GPU}`);
+    assert.equal(await page.locator('tr[data-testid="device-row"][data-index="0"] td[data-testid="device-pool"]').textContent(), 'free');
+    assert.match((await page.getByTestId('devices-summary').textContent()) ?? '', /2 GPUs, 1 held/);
   });
 
   it('streams a chat from the playground and shows the selected GPU', { timeout: 90_000 }, async () => {
@@ -179,5 +192,22 @@ describe('the dashboard at /dashboard', () => {
     mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
     await page.screenshot({ path: fileURLToPath(SCREENSHOT), fullPage: true });
     assert.deepEqual(pageErrors, []);
+  });
+
+  it('works through the edge proxy, under its /api prefix', { timeout: 90_000 }, async () => {
+    const proxy = await startProxyProcess(url);
+    try {
+      await page.goto(`${proxy.url}/api/dashboard`);
+      assert.equal(new URL(page.url()).pathname, '/api/dashboard/');
+      // A new origin: the key is asked for again, then every call goes to /api/….
+      await page.getByTestId('key-input').fill(KEY);
+      await page.getByTestId('key-submit').click();
+      await page.locator('#pool-model:enabled').waitFor();
+      await page.locator('[data-testid="connection"][data-ok="true"]', { hasText: 'connected' }).waitFor();
+      await page.locator('[data-testid="rps-now"]', { hasText: 'req/s' }).waitFor({ timeout: 15_000 });
+      assert.deepEqual(pageErrors, []);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

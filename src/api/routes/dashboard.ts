@@ -13,6 +13,7 @@ const FILES: ReadonlyMap<string, string> = new Map([
   ['style.css', 'text/css; charset=utf-8'],
   ['app.js', 'text/javascript; charset=utf-8'],
   ['api.js', 'text/javascript; charset=utf-8'],
+  ['devices.js', 'text/javascript; charset=utf-8'],
   ['dom.js', 'text/javascript; charset=utf-8'],
   ['pools.js', 'text/javascript; charset=utf-8'],
   ['playground.js', 'text/javascript; charset=utf-8'],
@@ -25,19 +26,26 @@ const FILES: ReadonlyMap<string, string> = new Map([
 /** The names above, for tests that check them against the build output. */
 export const DASHBOARD_FILES: readonly string[] = [...FILES.keys()];
 
-/** URL → file name: `/dashboard` and `/dashboard/` are the page, `/dashboard/<name>` each file. */
-const ROUTES: ReadonlyMap<string, string> = new Map([
-  ['/dashboard', 'index.html'],
-  ['/dashboard/', 'index.html'],
-  ...DASHBOARD_FILES.map((name): [string, string] => [`/dashboard/${name}`, name]),
-]);
+/** At the root, and under `/api` so that the page also works through the edge proxy's prefix. */
+const PREFIXES = ['', '/api'] as const;
+
+/** URL → file name: `/dashboard/` is the page, `/dashboard/<name>` each file, under each prefix. */
+const ROUTES: ReadonlyMap<string, string> = new Map(
+  PREFIXES.flatMap((prefix): Array<[string, string]> => [
+    [`${prefix}/dashboard/`, 'index.html'],
+    ...DASHBOARD_FILES.map((name): [string, string] => [`${prefix}/dashboard/${name}`, name]),
+  ]),
+);
+
+/** `/dashboard` without its slash is redirected: the page's files and calls are relative to `…/dashboard/`. */
+const BARE: readonly string[] = PREFIXES.map((prefix) => `${prefix}/dashboard`);
 
 /**
  * The dashboard's paths (without query string). Its static files carry no data and need
  * no key; every data call the page makes sends one. The auth hook's public-path check
  * takes this set next to the health paths.
  */
-export const DASHBOARD_PATHS: ReadonlySet<string> = new Set(ROUTES.keys());
+export const DASHBOARD_PATHS: ReadonlySet<string> = new Set([...ROUTES.keys(), ...BARE]);
 
 /**
  * dist/dashboard/. From the compiled module (dist/api/routes/) and from its source under
@@ -63,6 +71,8 @@ async function readAsset(name: string): Promise<Buffer> {
  * (they are small), so a rebuild shows without a restart; `no-cache` makes browsers ask.
  */
 export function registerDashboard(app: FastifyInstance): void {
+  // Relative, so that `/api/dashboard` (through the proxy) stays under `/api`.
+  for (const url of BARE) app.get(url, { schema: { hide: true } }, async (_request, reply) => reply.redirect('dashboard/', 302));
   for (const [url, name] of ROUTES) {
     const type = FILES.get(name) as string;
     // Not part of the API: kept out of /openapi.json.
