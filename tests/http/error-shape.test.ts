@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.js';
 import { closedPort } from '../helpers/closed-port.js';
 import { CHAT } from '../helpers/fleet.js';
-import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
+import { capturingLogger, post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 
 /**
@@ -120,16 +120,20 @@ describe('endpoint URLs in the config', () => {
     });
   }
 
-  it('names an endpoint that fails by its place in the pool, never by its URL', async () => {
+  it('names an endpoint that fails by its place in the pool, never by its URL, which only the log has', async () => {
     const down = await startMockUpstream('down');
     down.mode = 'status-500';
-    const gw = await startGateway({ pools: [{ gpu: 'L40S', models: ['*'], endpoints: [down.url] }] });
+    const { logger, lines } = await capturingLogger();
+    const gw = await startGateway({ pools: [{ gpu: 'L40S', models: ['*'], endpoints: [down.url] }] }, {}, logger);
     try {
       const response = await post(`${gw.url}/v1/chat/completions`, CHAT, { 'X-GPU-Preference': 'L40S' });
       const body = (await response.json()) as ErrorBody;
       assert.equal(response.status, 502);
       assert.match(body.detail, /^Upstream endpoint 1 of the L40S pool \(pools\[0\]\) answered 500/);
       assert.doesNotMatch(body.detail, /127\.0\.0\.1|http:/);
+      const logged = lines.find((line) => line.code === 'upstream_error');
+      assert.equal(logged?.upstream, down.url);
+      assert.equal(logged?.msg, body.detail);
     } finally {
       await gw.close();
       await down.close();
