@@ -169,11 +169,12 @@ describe('a GPU host: the GPU a call names is the device set its worker gets', (
   });
 });
 
-describe('waiting in line is bounded', () => {
+describe('waiting in line is bounded, on a host without GPUs too', () => {
   let gw: RunningGateway;
   before(async () => {
-    const config = { workers: { models_dir: await modelsDirWithTestModel(), queue_timeout_ms: 300 }, pools: [{ kind: 'local' }] };
-    gw = await startGateway(config, withFakeSmi(fakeNvidiaSmi([[0, 'NVIDIA L40S', 46068]])));
+    // No nvidia-smi on this PATH: a CPU host, where workers.max_live is what runs out.
+    const config = { workers: { models_dir: await modelsDirWithTestModel(), max_live: 1, queue_timeout_ms: 300 }, pools: [{ kind: 'local' }] };
+    gw = await startGateway(config, { PATH: '/nonexistent' });
   });
   after(() => gw.close());
 
@@ -185,7 +186,7 @@ describe('waiting in line is bounded', () => {
     assert.ok(Number(response.headers.get('retry-after')) > 0);
     const body = await response.json();
     assert.equal(body.error.code, 'no_capacity');
-    assert.match(body.detail, /workers\.queue_timeout_ms/);
+    assert.match(body.detail, /workers\.queue_timeout_ms\); this host has no GPU/);
   });
 });
 
