@@ -88,7 +88,7 @@ function streamChat(out: PassThrough, plan: Plan, engine: LlamaEngine, signal: A
     out.write(sseEvent(chatChunk(identity, { role: 'assistant', content: '' }, null, undefined, index)));
     const ids: string[] = [];
     const call = plan.call(index, signal);
-    call.onText = (text) => out.write(sseEvent(chatChunk(identity, { content: text }, null, undefined, index)));
+    call.onText = (text, probed) => out.write(sseEvent(chatChunk(identity, { content: text }, null, undefined, index, probed ? { content: logprobContent(probed, (t) => engine.detokenize(t)) } : null)));
     call.onToolCall = (delta) => {
       if (delta.name !== undefined) ids[delta.index] = newToolCallId();
       const fn = delta.name !== undefined ? { name: delta.name, arguments: delta.arguments } : { arguments: delta.arguments };
@@ -96,8 +96,7 @@ function streamChat(out: PassThrough, plan: Plan, engine: LlamaEngine, signal: A
       out.write(sseEvent(chatChunk(identity, { tool_calls: [toolCall] }, null, undefined, index)));
     };
     return engine.chat(call, plan.prompt).then((result) => {
-      const logprobs = result.logprobs ? { content: logprobContent(result.logprobs, (t) => engine.detokenize(t)) } : null;
-      out.write(sseEvent(chatChunk(identity, {}, result.finishReason, undefined, index, logprobs)));
+      out.write(sseEvent(chatChunk(identity, {}, result.finishReason, undefined, index)));
       return result;
     });
   });
@@ -113,7 +112,6 @@ function streamChat(out: PassThrough, plan: Plan, engine: LlamaEngine, signal: A
 /**
  * POST /v1/chat/completions on the engine: n choices generated side by side (each on
  * its own sequence, seeds seed, seed+1…), tools, JSON output, logprobs (issue 12).
- * Streamed logprobs come with each choice's last chunk rather than per delta.
  */
 export function registerChatRoute(app: FastifyInstance, engineOf: () => LlamaEngine, abortOnClose: (reply: FastifyReply) => AbortSignal): void {
   app.post('/v1/chat/completions', async (request, reply) => {

@@ -6,6 +6,7 @@ import { newCompletionIdentity, sseEvent, usage, type CompletionIdentity } from 
 import { fitMaxTokens, numberIn, refuseUnhonoured, samplingOf, type Body } from './engine-request.js';
 import type { GenerationResult, LlamaEngine } from './llama-engine.js';
 import { logprobContent } from './logprobs.js';
+import type { ProbedToken } from './token-probe.js';
 import { sseReply, streamFailure } from './sse-reply.js';
 
 /** OpenAI's default for the legacy endpoint. */
@@ -33,10 +34,10 @@ function promptsOf(prompt: unknown, engine: LlamaEngine): Token[][] {
   return bad('prompt', 'prompt is required: send a string, or a list of strings.');
 }
 
-function legacyLogprobs(result: GenerationResult, engine: LlamaEngine) {
-  if (!result.logprobs) return null;
-  const content = logprobContent(result.logprobs, (t) => engine.detokenize(t));
-  let offset = 0;
+/** The legacy logprobs object; `offset` is where the first token's text starts in the choice's text. */
+function legacyLogprobs(probed: ProbedToken[] | undefined, engine: LlamaEngine, offset = 0) {
+  if (!probed) return null;
+  const content = logprobContent(probed, (t) => engine.detokenize(t));
   return {
     tokens: content.map((c) => c.token),
     token_logprobs: content.map((c) => c.logprob),
@@ -73,11 +74,11 @@ function completionsPlan(body: Body, engine: LlamaEngine) {
 
 type Plan = ReturnType<typeof completionsPlan>;
 
-function run(plan: Plan, engine: LlamaEngine, signal: AbortSignal, onText?: (index: number, text: string) => void): Array<Promise<GenerationResult>> {
+function run(plan: Plan, engine: LlamaEngine, signal: AbortSignal, onText?: (index: number, text: string, probed: ProbedToken[] | undefined) => void): Array<Promise<GenerationResult>> {
   return plan.prompts.flatMap((prompt, p) =>
     Array.from({ length: plan.n }, (_, j) => {
       const index = p * plan.n + j;
-      return engine.complete({ prompt, signal, sampling: { ...plan.sampling, seed: plan.sampling.seed + j }, onText: onText && ((text) => onText(index, text)) });
+      return engine.complete({ prompt, signal, sampling: { ...plan.sampling, seed: plan.sampling.seed + j }, onText: onText && ((text, probed) => onText(index, text, probed)) });
     }),
   );
 }
@@ -89,12 +90,16 @@ function totalUsage(results: readonly GenerationResult[], n: number) {
 
 function streamCompletions(out: PassThrough, plan: Plan, engine: LlamaEngine, signal: AbortSignal) {
   const identity = newCompletionIdentity(plan.model, 'cmpl');
-  const chunk = (index: number, text: string, finishReason: string | null = null, logprobs: unknown = null) =>
-    out.write(sseEvent(completionObject(identity, [{ index, text, logprobs, finish_reason: finishReason }])));
+  const offsets = new Map<number, number>();
+  const chunk = (index: number, text: string, probed?: ProbedToken[], finishReason: string | null = null) => {
+    const offset = offsets.get(index) ?? 0;
+    offsets.set(index, offset + text.length);
+    out.write(sseEvent(completionObject(identity, [{ index, text, logprobs: legacyLogprobs(probed, engine, offset), finish_reason: finishReason }])));
+  };
   if (plan.echo) plan.prompts.forEach((prompt, p) => Array.from({ length: plan.n }, (_, j) => chunk(p * plan.n + j, engine.detokenize(prompt))));
   const runs = run(plan, engine, signal, chunk).map((promise, index) =>
     promise.then((result) => {
-      chunk(index, '', result.finishReason, legacyLogprobs(result, engine));
+      chunk(index, '', undefined, result.finishReason);
       return result;
     }),
   );
@@ -122,7 +127,7 @@ export function registerCompletionsRoute(app: FastifyInstance, engineOf: () => L
     const choices = results.map((result, index) => ({
       index,
       text: (plan.echo ? engine.detokenize(plan.prompts[Math.floor(index / plan.n)]!) : '') + result.text,
-      logprobs: legacyLogprobs(result, engine),
+      logprobs: legacyLogprobs(result.logprobs, engine, plan.echo ? engine.detokenize(plan.prompts[Math.floor(index / plan.n)]!).length : 0),
       finish_reason: result.finishReason,
     }));
     return completionObject(newCompletionIdentity(plan.model, 'cmpl'), choices, totalUsage(results, plan.n));

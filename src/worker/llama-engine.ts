@@ -65,7 +65,8 @@ export interface ChatCall {
   output: ChatOutput;
   sampling: Sampling;
   signal?: AbortSignal | undefined;
-  onText?: ((text: string) => void) | undefined;
+  /** Each released piece of text, with its tokens' probabilities when logprobs were asked for. */
+  onText?: TextListener | undefined;
   onToolCall?: ((delta: ToolCallDelta) => void) | undefined;
 }
 
@@ -73,8 +74,10 @@ export interface CompletionCall {
   prompt: Token[];
   sampling: Sampling;
   signal?: AbortSignal | undefined;
-  onText?: ((text: string) => void) | undefined;
+  onText?: TextListener | undefined;
 }
+
+export type TextListener = (text: string, logprobs: ProbedToken[] | undefined) => void;
 
 export interface GenerationResult {
   text: string;
@@ -88,6 +91,30 @@ export interface GenerationResult {
 }
 
 const NAME_TOKENS = 64;
+
+/**
+ * onToken/onTextChunk callbacks that keep every released token and hand `onText` each
+ * text piece with its tokens' probabilities: node-llama-cpp reports a release's tokens
+ * just before its text.
+ */
+function releases(slot: Slot, onText: TextListener | undefined) {
+  const kept: Token[] = [];
+  const probed: ProbedToken[] = [];
+  let pending: ProbedToken[] = [];
+  return {
+    kept,
+    probed: () => (slot.probe ? probed : undefined),
+    onToken: (tokens: Token[]) => {
+      kept.push(...tokens);
+      pending = slot.probe ? tokens.map((token) => slot.probe!.take(token)) : [];
+      probed.push(...pending);
+    },
+    onTextChunk: (text: string) => {
+      onText?.(text, slot.probe && pending);
+      pending = [];
+    },
+  };
+}
 
 /**
  * One GGUF loaded with node-llama-cpp, and one context whose sequences serve that many
@@ -161,23 +188,23 @@ export class LlamaEngine {
 
   complete(call: CompletionCall): Promise<GenerationResult> {
     return this.#pool.use(call.prompt, async (slot, cachedTokens) => {
-      const kept: Token[] = [];
       slot.probe = call.sampling.topLogprobs === undefined ? undefined : new TokenProbe(call.sampling.topLogprobs);
+      const released = releases(slot, call.onText);
       const result = await slot.completion.generateCompletionWithMeta(call.prompt, {
         ...this.#samplerOptions(call.sampling),
         signal: call.signal,
         stopOnAbortSignal: true,
-        onToken: (tokens) => kept.push(...tokens),
-        onTextChunk: call.onText,
+        onToken: released.onToken,
+        onTextChunk: released.onTextChunk,
       });
       return {
         text: result.response,
         toolCalls: [],
         promptTokens: call.prompt.length,
         cachedTokens,
-        completionTokens: kept.length,
+        completionTokens: released.kept.length,
         finishReason: result.metadata.stopReason === 'maxTokens' ? 'length' : 'stop',
-        logprobs: slot.probe && kept.map((token) => slot.probe!.take(token)),
+        logprobs: released.probed(),
       };
     });
   }
@@ -218,15 +245,8 @@ export class LlamaEngine {
     const { output, sampling } = call;
     if (output.type === 'tool_call') return this.#forcedToolCall(slot, call, output);
     slot.probe = sampling.topLogprobs === undefined ? undefined : new TokenProbe(sampling.topLogprobs);
-    const kept: Token[] = [];
-    const common = {
-      ...this.#samplerOptions(sampling),
-      signal: call.signal,
-      stopOnAbortSignal: true,
-      onToken: (tokens: Token[]) => kept.push(...tokens),
-      onTextChunk: call.onText,
-    };
-    const probed = () => slot.probe && kept.map((token) => slot.probe!.take(token));
+    const { kept, probed, onToken, onTextChunk } = releases(slot, call.onText);
+    const common = { ...this.#samplerOptions(sampling), signal: call.signal, stopOnAbortSignal: true, onToken, onTextChunk };
     if (output.type === 'tools') {
       const seen = new Set<number>();
       let paramsTokens = 0;

@@ -115,6 +115,15 @@ describe('the built-in engine honours what a chat call asks (issue 12)', () => {
       // Greedy: the chosen token is the likeliest one.
       assert.equal(token.top_logprobs[0]?.token, token.token);
     }
+    const stream = await w.client.chat.completions.create({ model: 'tiny', messages, max_tokens: 5, temperature: 0, logprobs: true, top_logprobs: 3, stream: true });
+    const streamed: OpenAI.ChatCompletionTokenLogprob[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0];
+      const pieces = delta?.logprobs?.content ?? [];
+      assert.equal(pieces.map((t) => t.token).join(''), delta?.delta.content ?? '', 'each delta carries its own tokens');
+      streamed.push(...pieces);
+    }
+    assert.deepEqual(streamed, content);
   });
 
   it('the same seed gives the same text; no seed gives a fresh one per call', async () => {

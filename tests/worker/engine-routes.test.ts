@@ -24,14 +24,20 @@ describe('the built-in engine serves /v1/completions, /v1/embeddings and /v1/res
   it('streams a completion with echo and legacy logprobs', async () => {
     const stream = await w.client.completions.create({ model: 'tiny', prompt: 'Hello', max_tokens: 4, temperature: 0, stream: true, echo: true, logprobs: 2 });
     let text = '';
-    let logprobs: { tokens?: string[]; top_logprobs?: Array<Record<string, number>> } | null | undefined;
+    const tokens: string[] = [];
+    const tops: Array<Record<string, number>> = [];
     for await (const chunk of stream) {
+      const logprobs = chunk.choices[0]?.logprobs;
+      // Each token's text_offset is where it starts in the choice's text, echo included.
+      logprobs?.tokens?.forEach((token, i) => assert.equal(text.length + (logprobs.text_offset![i]! - logprobs.text_offset![0]!), logprobs.text_offset![i]));
       text += chunk.choices[0]?.text ?? '';
-      logprobs = chunk.choices[0]?.logprobs ?? logprobs;
+      tokens.push(...(logprobs?.tokens ?? []));
+      tops.push(...(logprobs?.top_logprobs ?? []));
     }
     assert.ok(text.startsWith('Hello'));
-    assert.equal(logprobs?.tokens?.length, 4);
-    assert.equal(Object.keys(logprobs?.top_logprobs?.[0] ?? {}).length, 2);
+    assert.equal(tokens.length, 4);
+    assert.equal(text, `Hello${tokens.join('')}`);
+    assert.equal(Object.keys(tops[0] ?? {}).length, 2);
   });
 
   it('embeds with the openai SDK default (base64) and as floats, the same vectors', async () => {
