@@ -67,7 +67,7 @@ export function registerRoutedCall(app: FastifyInstance, ctx: GatewayContext, ro
     });
     const stream = body.stream === true;
     const waitStartedAt = performance.now();
-    const group = await ctx.pools.endpointsFor(pool);
+    const group = await ctx.pools.endpointsFor(pool, signal);
     const { endpoint, response } = await group.send({
       path: route.path,
       method: 'POST',

@@ -51,6 +51,7 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     const gatewayError = toGatewayError(error, bodyLimit);
     if (gatewayError.code === 'internal_error') request.log.error({ err: error }, 'request failed');
     else if (gatewayError.status >= 500) request.log.warn({ code: gatewayError.code, ...gatewayError.logFields }, gatewayError.message);
+    if (gatewayError.retryAfterS !== undefined) void reply.header('retry-after', String(gatewayError.retryAfterS));
     return reply.code(gatewayError.status).send(errorBody(gatewayError));
   });
 }
