@@ -16,11 +16,11 @@ type ErrorBody = { detail: string; error: { message: string; type: string; param
 
 const KEY = 'k-error-shape';
 
-/** Sends raw bytes and reads what comes back until the server closes the connection. */
-function rawExchange(url: string, request: string): Promise<string> {
+/** Sends raw bytes (and, unless `keepOpen`, ends its side) and reads what comes back until the server closes the connection. */
+function rawExchange(url: string, request: string, { keepOpen = false } = {}): Promise<string> {
   const { port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.end(request));
+    const socket = connect(Number(port), '127.0.0.1', () => (keepOpen ? socket.write(request) : socket.end(request)));
     let received = '';
     socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
     socket.on('close', () => resolve(received));
@@ -79,6 +79,17 @@ describe('errors Fastify and Node would answer themselves', () => {
     const answer = parseRaw(await rawExchange(gw.url, `GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`));
     assert.equal(answer.status, 431);
     assertShape(answer.body, 'headers_too_large');
+  });
+
+  it('answers a client too slow with its headers with 408 in our shape', async () => {
+    const slow = await startGateway({ limits: { header_timeout_ms: 300 }, pools: [{ gpu: 'L4', models: ['*'], endpoints: [upstream.url] }] });
+    try {
+      const answer = parseRaw(await rawExchange(slow.url, 'GET /v1/models HTTP/1.1\r\nHost: x\r\n', { keepOpen: true }));
+      assert.equal(answer.status, 408);
+      assertShape(answer.body, 'request_timeout');
+    } finally {
+      await slow.close();
+    }
   });
 
   it('refuses JSON nested deeper than 128 levels with 400 invalid_json, and takes 128', async () => {
