@@ -52,13 +52,20 @@ export function hasKey(): boolean {
   return storedKey() !== null;
 }
 
-/** `fetch` with the key; a 401 asks for a key and retries until one is accepted. */
+/**
+ * The gateway's routes as seen from this page: the folder above `…/dashboard/`. Through
+ * the edge proxy that is `/api/` (the page is `/api/dashboard/`), on the gateway itself `/`.
+ */
+const ROOT = new URL('..', document.baseURI);
+
+/** `fetch` with the key; a 401 asks for a key and retries until one is accepted. `path` is the gateway's (`/metrics`). */
 export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+  const url = new URL(path.replace(/^\//, ''), ROOT);
   for (;;) {
     const key = storedKey();
     const headers = new Headers(init.headers);
     if (key !== null) headers.set('authorization', `Bearer ${key}`);
-    const response = await fetch(path, { ...init, headers, cache: 'no-store' });
+    const response = await fetch(url, { ...init, headers, cache: 'no-store' });
     if (response.status !== 401) return response;
     await response.body?.cancel();
     // Ask only when no one has stored another key since this call was sent.

@@ -105,7 +105,10 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
 
   const { metrics } = ctx;
   observeRequests(app, metrics, options.logger ?? false);
-  app.get('/metrics', { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  // Also under /api, where the dashboard finds it through the edge proxy.
+  for (const prefix of SERVICE_PREFIXES) {
+    app.get(`${prefix}/metrics`, { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  }
 
   acceptEmptyJsonBodies(app);
   installErrorHandling(app, bodyLimit);
