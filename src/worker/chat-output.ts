@@ -1,6 +1,6 @@
 import type { ChatModelFunctions } from 'node-llama-cpp';
-import { GatewayError } from '../errors/gateway-error.js';
 import { toGrammarSchema } from './json-schema-grammar.js';
+import { bad } from './engine-request.js';
 import type { ChatOutput } from './llama-engine.js';
 
 /** A function tool, as Chat Completions (`{function: {...}}`) and Responses (flat) both carry it. */
@@ -11,10 +11,6 @@ export interface FunctionTool {
 }
 
 const NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-
-function bad(param: string, message: string): never {
-  throw new GatewayError('invalid_request', message, param);
-}
 
 /** Tools as node-llama-cpp functions, each parameters schema checked so it can become a grammar. */
 export function functionsOf(tools: readonly FunctionTool[], at: (i: number) => string): ChatModelFunctions {

@@ -1,9 +1,8 @@
 import type { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Token } from 'node-llama-cpp';
-import { GatewayError } from '../errors/gateway-error.js';
 import { newCompletionIdentity, sseEvent, usage, type CompletionIdentity } from '../openai/chat-completion.js';
-import { fitMaxTokens, numberIn, refuseUnhonoured, samplingOf, type Body } from './engine-request.js';
+import { bad, fitMaxTokens, isTokens, numberIn, refuseUnhonoured, samplingOf, type Body } from './engine-request.js';
 import type { GenerationResult, LlamaEngine } from './llama-engine.js';
 import { logprobContent } from './logprobs.js';
 import type { ProbedToken } from './token-probe.js';
@@ -13,12 +12,6 @@ import { sseReply, streamFailure } from './sse-reply.js';
 const DEFAULT_MAX_TOKENS = 16;
 const MAX_CHOICES = 8;
 const MAX_LOGPROBS = 5;
-
-function bad(param: string, message: string): never {
-  throw new GatewayError('invalid_request', message, param);
-}
-
-const isTokens = (value: unknown): value is number[] => Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
 
 /** `prompt`: a string, a list of strings, token ids, or a list of token-id lists. */
 function promptsOf(prompt: unknown, engine: LlamaEngine): Token[][] {

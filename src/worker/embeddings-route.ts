@@ -1,14 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Token } from 'node-llama-cpp';
-import { GatewayError } from '../errors/gateway-error.js';
-import type { Body } from './engine-request.js';
+import { bad, isTokens, type Body } from './engine-request.js';
 import type { LlamaEngine } from './llama-engine.js';
-
-function bad(param: string, message: string): never {
-  throw new GatewayError('invalid_request', message, param);
-}
-
-const isTokens = (value: unknown): value is Token[] => Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
 
 function inputsOf(input: unknown): Array<string | Token[]> {
   if (typeof input === 'string' || isTokens(input)) return [input];

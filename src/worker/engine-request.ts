@@ -1,13 +1,18 @@
 import { randomInt } from 'node:crypto';
 import { GatewayError } from '../errors/gateway-error.js';
+import type { Token } from 'node-llama-cpp';
 import type { Sampling } from './llama-engine.js';
 
 /** A request body the gateway has already checked is an object. */
 export type Body = Record<string, unknown>;
 
-function bad(param: string, message: string): never {
+/** A 400 that names the field at fault. */
+export function bad(param: string, message: string): never {
   throw new GatewayError('invalid_request', message, param);
 }
+
+/** A list of token ids, as `prompt` and `input` may be given. */
+export const isTokens = (value: unknown): value is Token[] => Array.isArray(value) && value.length > 0 && value.every((t) => Number.isInteger(t));
 
 function given(body: Body, name: string): boolean {
   return body[name] !== undefined && body[name] !== null;

@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { GatewayError } from '../errors/gateway-error.js';
 import type { Usage } from '../openai/chat-completion.js';
-import { toChatHistory, type OpenAIMessage } from './chat-history.js';
+import { textOf, toChatHistory, type OpenAIMessage } from './chat-history.js';
 import { chatOutputOf, functionsOf, jsonRequestOf, toolChoiceOf, type FunctionTool } from './chat-output.js';
-import { fitMaxTokens, refuseUnhonoured, samplingOf, type Body } from './engine-request.js';
+import { bad, fitMaxTokens, refuseUnhonoured, samplingOf, type Body } from './engine-request.js';
 import type { GenerationResult, LlamaEngine } from './llama-engine.js';
 import { ResponseBuilder } from './response-builder.js';
 import { sseReply } from './sse-reply.js';
 
 const DEFAULT_MAX_TOKENS = 256;
-
-function bad(param: string, message: string): never {
-  throw new GatewayError('invalid_request', message, param);
-}
 
 type InputItem = { type?: unknown; role?: unknown; content?: unknown; call_id?: unknown; name?: unknown; arguments?: unknown; output?: unknown };
 
@@ -26,7 +21,7 @@ function messagesOf(input: unknown, instructions: unknown): OpenAIMessage[] {
   (input as InputItem[]).forEach((item, i) => {
     const type = item?.type ?? 'message';
     if (type === 'message' && typeof item.role === 'string') {
-      messages.push({ role: item.role, content: item.content });
+      messages.push({ role: item.role, content: textOf(item.content, `input[${i}].content`) });
     } else if (type === 'function_call') {
       const call = { id: item.call_id, type: 'function', function: { name: item.name, arguments: item.arguments } };
       const last = messages.at(-1);
