@@ -46,7 +46,15 @@ function toolsOf(body: Body): FunctionTool[] | undefined {
 
 function responsesPlan(body: Body, engine: LlamaEngine) {
   if (typeof body.model !== 'string' || !body.model) bad('model', 'model is required: send the model id.');
-  refuseUnhonoured(body, { previous_response_id: undefined, conversation: undefined, prompt: undefined, background: (v) => v === false, reasoning: (v) => typeof v === 'object' && !(v as { effort?: unknown }).effort });
+  refuseUnhonoured(body, {
+    previous_response_id: undefined,
+    conversation: undefined,
+    prompt: undefined,
+    background: (v) => v === false,
+    reasoning: (v) => typeof v === 'object' && !(v as { effort?: unknown }).effort,
+    top_logprobs: (v) => v === 0,
+    include: (v) => Array.isArray(v) && !v.includes('message.output_text.logprobs'),
+  });
   const tools = toolsOf(body);
   const output = chatOutputOf({
     functions: tools && functionsOf(tools, (i) => `tools[${i}]`),

@@ -108,6 +108,7 @@ describe('the built-in engine serves /v1/completions, /v1/embeddings and /v1/res
       ['/v1/embeddings', { model: 'tiny', input: 'x', encoding_format: 'int8' }, 'encoding_format'],
       ['/v1/embeddings', { model: 'tiny', input: 'x', dimensions: 3 }, 'dimensions'],
       ['/v1/responses', { model: 'tiny', input: 'x', previous_response_id: 'resp_1' }, 'previous_response_id'],
+      ['/v1/responses', { model: 'tiny', input: 'x', top_logprobs: 2 }, 'top_logprobs'],
       ['/v1/responses', { model: 'tiny', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'data:,' }] }] }, 'input[0].content[0]'],
     ];
     for (const [path, body, param] of cases) {
