@@ -16,7 +16,7 @@ describe('GET /health and its details', () => {
     try {
       assert.deepEqual(await health(gw.url), { status: 200, body: { status: 'ok' } });
       assert.deepEqual(await health(gw.url, { authorization: 'Bearer sk-wrong' }), { status: 200, body: { status: 'ok' } });
-      for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }]) {
+      for (const headers of [{ authorization: `Bearer ${KEY}` }, { 'x-api-key': KEY }] as Array<Record<string, string>>) {
         const { status, body } = await health(gw.url, headers);
         assert.equal(status, 200);
         assert.equal(body.status, 'ok');
