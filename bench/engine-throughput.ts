@@ -4,7 +4,7 @@
 // context). Prints the table and writes docs/engine-benchmarks.md. Knobs: BENCH_ENGINE_TOKENS, and
 // BENCH_ENGINE_MODEL=FILE.gguf to measure real weights (on the GPU when llama.cpp finds one).
 import { writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { testModelPath } from '../src/pools/resolve-weights.js';
 import { modelsDirWithTestModel } from '../tests/helpers/test-model.js';
@@ -45,6 +45,7 @@ async function startWorker(model: string, parallel: number): Promise<BenchProces
 
 async function main(): Promise<void> {
   const model = REAL_MODEL ?? testModelPath(await modelsDirWithTestModel());
+  const load = loadavg()[0]!.toFixed(1);
   const workers = await Promise.all(PARALLEL.map((parallel) => startWorker(model, parallel)));
   const runs: Record<number, Record<number, number[]>> = Object.fromEntries(PARALLEL.map((p) => [p, Object.fromEntries(CONCURRENCY.map((c) => [c, []]))]));
   try {
@@ -73,7 +74,8 @@ async function main(): Promise<void> {
 Written by \`npm run bench\` (bench/engine-throughput.ts). One \`gpuroute worker\` on ${REAL_MODEL ? `\`${REAL_MODEL}\`` : 'the generated\ntest model (CPU, 1 llama.cpp thread)'}, ${TOKENS} tokens per streamed chat call, all streams started
 at once; the figure is every stream's completion tokens over the wall time until the last ends,
 the median of ${ROUNDS} rounds that alternate between the two workers.
-Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}.
+Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}; load average ${load} when the run began
+(anything above the core count means other processes shared the cores, and the figures are noisy).
 
 ${table}
 `;
