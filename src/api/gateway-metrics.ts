@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { PoolState, PoolStatus } from '../pools/pool-status.js';
 
-const STATES: readonly PoolState[] = ['cold', 'warming', 'warmed', 'failed'];
+const STATES: readonly PoolState[] = ['cold', 'downloading', 'warming', 'warmed', 'failed'];
 // From 50 µs: the gateway's own work on a call is well under a millisecond (docs/benchmarks.md).
 const OVERHEAD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -56,7 +56,7 @@ export class GatewayMetrics {
       help: 'Local worker processes started or starting.',
       registers: [this.registry],
       collect() {
-        this.set(statuses().filter((s) => s.kind === 'local' && (s.state === 'warming' || s.state === 'warmed')).length);
+        this.set(statuses().filter((s) => s.kind === 'local' && (s.state === 'downloading' || s.state === 'warming' || s.state === 'warmed')).length);
       },
     });
   }
@@ -67,7 +67,9 @@ export class GatewayMetrics {
     const previous = this.#seen.get(key);
     this.#seen.set(key, { state: status.state, since: status.since });
     const labels = { model: status.model, gpu: status.gpu };
-    if (status.state === 'warming' && previous?.state !== 'warming') this.coldStarts.inc({ ...labels, kind: status.kind });
+    // A start goes warming, then (workers.pull) maybe downloading and warming again: one start.
+    const starting = previous?.state === 'warming' || previous?.state === 'downloading';
+    if (status.state === 'warming' && !starting) this.coldStarts.inc({ ...labels, kind: status.kind });
     if ((status.state === 'warmed' || status.state === 'failed') && previous?.state === 'warming') {
       this.warmupDuration.observe({ ...labels, outcome: status.state }, (status.since - previous.since) / 1000);
     }

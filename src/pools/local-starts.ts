@@ -14,8 +14,8 @@ export type MemoryNeed = (weights: ResolvedWeights) => Promise<number>;
 
 export interface LocalStartsOptions {
   admission: WorkerAdmission;
-  /** The weights a pool of this model loads. */
-  weightsOf(model: string): ResolvedWeights;
+  /** The weights a pool of this model loads; undefined while they are still to be downloaded (workers.pull). */
+  weightsOf(model: string): ResolvedWeights | undefined;
   /** @default nothing is checked */
   memoryNeed?: MemoryNeed | undefined;
   /** gpus.memory_utilization */
@@ -79,9 +79,13 @@ export class LocalStarts {
     const { type, count } = parsed.spec;
     const cards = admission.allocator.devices.filter((d) => d.type === type.name);
     if (cards.length < count) return;
+    // Weights still to be downloaded cannot be measured yet: the worker's own load says
+    // if they do not fit once they are there, and later starts check them up front.
+    const weights = this.#options.weightsOf(pool.model);
+    if (!weights) return;
     let needGb: number;
     try {
-      needGb = (await memoryNeed(this.#options.weightsOf(pool.model))) / count;
+      needGb = (await memoryNeed(weights)) / count;
     } catch {
       return; // An unreadable file: the worker's own load says what is wrong with it.
     }

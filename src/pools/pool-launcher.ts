@@ -1,5 +1,6 @@
 import type { Device } from '../devices/discover-devices.js';
 import type { EndpointGroup } from '../upstream/endpoint-group.js';
+import type { PullProgress } from './pull-weights.js';
 
 /** A pool that is serving: where to send calls, and how to stop it. */
 export interface LaunchedPool {
@@ -8,6 +9,14 @@ export interface LaunchedPool {
   /** Resolves when the endpoint dies on its own (a worker process exiting). */
   exited: Promise<string>;
   stop(): Promise<void>;
+}
+
+/** What a launch tells its pool before the start proper (issue 15 §3). */
+export interface LaunchEvents {
+  /** The weights are downloading (workers.pull); called again with each progress report. */
+  downloading(progress: PullProgress): void;
+  /** The download is done (or nothing had to be downloaded after all): the start proper begins. */
+  downloaded(): void;
 }
 
 /**
@@ -26,7 +35,8 @@ export interface PoolLauncher {
   readonly configured?: EndpointGroup;
   /**
    * Must give up (reject) when `signal` aborts. `devices`: what a local worker may use
-   * (empty on a host without GPUs, and for upstreams).
+   * (empty on a host without GPUs, and for upstreams). `events`: only a launcher that
+   * downloads weights first calls them.
    */
-  launch(signal: AbortSignal, devices: readonly Device[]): Promise<LaunchedPool>;
+  launch(signal: AbortSignal, devices: readonly Device[], events?: LaunchEvents): Promise<LaunchedPool>;
 }

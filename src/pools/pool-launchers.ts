@@ -5,7 +5,8 @@ import { CommandLauncher } from './command-launcher.js';
 import { LocalWorkerLauncher } from './local-worker-launcher.js';
 import type { PoolEntry } from './pool-entries.js';
 import type { PoolLauncher } from './pool-launcher.js';
-import { resolveWeights } from './resolve-weights.js';
+import { PullingLauncher } from './pulling-launcher.js';
+import { resolveWeights, type ResolvedWeights } from './resolve-weights.js';
 import { UpstreamProbeLauncher } from './upstream-probe-launcher.js';
 
 /**
@@ -14,14 +15,17 @@ import { UpstreamProbeLauncher } from './upstream-probe-launcher.js';
  */
 export function launcherFor(entry: PoolEntry, model: string, gpu: string, config: Pick<Config, 'models' | 'workers'>, workerRequests: EndpointOptions): PoolLauncher {
   if (entry.group) return new UpstreamProbeLauncher(entry.group, model);
-  const weights = resolveWeights(model, config);
   // The pool's name on the worker's command line, so `ps` shows which pool a process serves.
   const label = `${model}@${gpu}`;
-  if (entry.config.engine === 'command' && entry.config.command) {
-    const parsed = parseGpuSpec(gpu);
-    const [type, count] = parsed.ok ? [parsed.spec.type.name, parsed.spec.count] : [gpu, 1];
-    return new CommandLauncher({ command: entry.config.command, readyPath: entry.config.ready_path }, { model, type, count, weights, label }, workerRequests);
-  }
-  const { threads, context_tokens: contextTokens, parallel } = config.workers;
-  return new LocalWorkerLauncher(weights, { threads, contextTokens, parallel, requests: workerRequests }, label);
+  const launcherOn = (weights: ResolvedWeights): PoolLauncher => {
+    if (entry.config.engine === 'command' && entry.config.command) {
+      const parsed = parseGpuSpec(gpu);
+      const [type, count] = parsed.ok ? [parsed.spec.type.name, parsed.spec.count] : [gpu, 1];
+      return new CommandLauncher({ command: entry.config.command, readyPath: entry.config.ready_path }, { model, type, count, weights, label }, workerRequests);
+    }
+    const { threads, context_tokens: contextTokens, parallel } = config.workers;
+    return new LocalWorkerLauncher(weights, { threads, contextTokens, parallel, requests: workerRequests }, label);
+  };
+  // workers.pull: weights missing at a launch are downloaded first (issue 15 §3).
+  return config.workers.pull ? new PullingLauncher(model, config, launcherOn) : launcherOn(resolveWeights(model, config));
 }

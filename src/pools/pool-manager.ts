@@ -16,7 +16,7 @@ import type { PoolSharing } from './pool-sharing.js';
 import type { PoolStatus } from './pool-status.js';
 import { PoolSync } from './pool-sync.js';
 import { LocalStarts, type MemoryNeed } from './local-starts.js';
-import { resolveWeights } from './resolve-weights.js';
+import { resolveWeights, weightsToLoad } from './resolve-weights.js';
 import { WorkerAdmission } from './worker-admission.js';
 
 /**
@@ -107,7 +107,7 @@ export class PoolManager {
       pools: () => [...this.#pools.values()].filter((p) => p.launcher.kind === 'local'),
       ...(onQueueWait && { onWaited: onQueueWait }),
     });
-    this.#starts = new LocalStarts({ admission: this.#admission, weightsOf: (model) => resolveWeights(model, config), memoryNeed, memoryUtilization });
+    this.#starts = new LocalStarts({ admission: this.#admission, weightsOf: (model) => weightsToLoad(model, config), memoryNeed, memoryUtilization });
     this.#onChange = (pool) => {
       onChange?.(pool);
       // A pool that became warm or cold may be what a start in line waits for.

@@ -3,7 +3,7 @@ import type { EndpointGroup } from '../upstream/endpoint-group.js';
 import type { Device } from '../devices/discover-devices.js';
 import type { ClaimLease } from './claim-lease.js';
 import { claimOrFollow } from './claim-or-follow.js';
-import type { LaunchedPool, PoolLauncher } from './pool-launcher.js';
+import type { LaunchedPool, LaunchEvents, PoolLauncher } from './pool-launcher.js';
 import type { PoolSharing } from './pool-sharing.js';
 import type { RecordFollower } from './record-follower.js';
 import { WakeableNaps } from './wakeable-naps.js';
@@ -17,6 +17,8 @@ export interface PoolStartOptions {
   timeoutMs: number;
   /** What a local worker may use: CUDA_VISIBLE_DEVICES (none on a CPU host). */
   devices: readonly Device[];
+  /** A download of the weights before the launch proper (workers.pull). */
+  events: LaunchEvents;
   /** This replica took the pool's claim, and launches the pool now. */
   onClaimed(lease: ClaimLease): void;
   /** A renewal found the claim gone: this replica was cut off for longer than its TTL. */
@@ -33,6 +35,8 @@ export type StartOutcome =
  * One start of one pool, bounded by warmup.timeout_ms: take the pool's claim and launch
  * it, or follow the replica that holds the claim and use what it warmed. Rejects with
  * why it gave up: the bound, shutdown, or a launch (here or followed) that failed.
+ * Downloading weights does not count against the bound (a real model takes minutes);
+ * the pull's own connect and stall bounds keep it from hanging.
  */
 export class PoolStart {
   readonly #options: PoolStartOptions;
@@ -54,9 +58,20 @@ export class PoolStart {
   }
 
   async run(): Promise<StartOutcome> {
-    const { key, launcher, sharing, follower, timeoutMs } = this.#options;
+    const { key, launcher, sharing, follower, timeoutMs, events } = this.#options;
     const signal = this.#controller.signal;
-    const timer = setTimeout(() => this.abort(new Error(`not warm after ${timeoutMs} ms (warmup.timeout_ms)`)), timeoutMs);
+    const bound = () => setTimeout(() => this.abort(new Error(`not warm after ${timeoutMs} ms (warmup.timeout_ms)`)), timeoutMs);
+    let timer = bound();
+    const paused: LaunchEvents = {
+      downloading: (progress) => {
+        clearTimeout(timer);
+        events.downloading(progress);
+      },
+      downloaded: () => {
+        timer = bound();
+        events.downloaded();
+      },
+    };
     try {
       const outcome = await claimOrFollow({
         store: sharing.store,
@@ -74,7 +89,7 @@ export class PoolStart {
         return { kind: 'followed', group };
       }
       this.#options.onClaimed(outcome.lease);
-      return { kind: 'launched', launched: await launcher.launch(signal, this.#options.devices) };
+      return { kind: 'launched', launched: await launcher.launch(signal, this.#options.devices, paused) };
     } finally {
       clearTimeout(timer);
     }

@@ -1,5 +1,8 @@
-/** A pool's lifecycle: cold → warming → warmed → (idle TTL) → cold; failed keeps its error. */
-export type PoolState = 'cold' | 'warming' | 'warmed' | 'failed';
+/**
+ * A pool's lifecycle: cold → warming → warmed → (idle TTL) → cold; failed keeps its error.
+ * Under workers.pull a local pool without weights goes downloading before warming.
+ */
+export type PoolState = 'cold' | 'downloading' | 'warming' | 'warmed' | 'failed';
 
 export interface PoolStatus {
   model: string;
@@ -15,5 +18,7 @@ export interface PoolStatus {
   device: string;
   /** "test-model" (the generated GGUF), a GGUF path, or "remote". */
   weights: string;
+  /** While `downloading` on this replica: bytes so far, the size (0 until known), and their ratio (0–1). */
+  download?: { bytes: number; totalBytes: number; progress: number };
   error?: string;
 }

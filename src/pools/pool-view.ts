@@ -2,6 +2,7 @@ import type { PoolKey, PoolRecord } from '../state/pool-state-store.js';
 import type { PoolLauncher } from './pool-launcher.js';
 import type { PoolSharing } from './pool-sharing.js';
 import type { PoolState, PoolStatus } from './pool-status.js';
+import type { PullProgress } from './pull-weights.js';
 
 /** Calls touch the shared lastUsed at most this often per pool. */
 const TOUCH_EVERY_MS = 1_000;
@@ -32,6 +33,8 @@ export class PoolView {
   error: string | undefined;
   /** `since` of the newest shared state applied or written here; older records are stale news. */
   #seen = 0;
+  /** While `downloading` here: the latest progress, read by status() (not shared: too frequent). */
+  #download: PullProgress | undefined;
   #writes: Promise<void> = Promise.resolve();
   #touchedAt = 0;
 
@@ -67,13 +70,21 @@ export class PoolView {
       lastUsed: this.#lastUsed,
       device: this.#device,
       weights: launcher.weights,
+      ...(this.#download && { download: { bytes: this.#download.bytes, totalBytes: this.#download.totalBytes, progress: this.#download.progress } }),
       ...(this.error !== undefined && { error: this.error }),
     };
+  }
+
+  /** Weights download before the start proper: `downloading` on the first report, progress after. */
+  downloading(progress: PullProgress, { share }: { share: boolean }): void {
+    if (this.#state !== 'downloading') this.enter('downloading', { share });
+    this.#download = progress;
   }
 
   /** This replica moves the pool to `state`; `share` writes it for the other replicas. */
   enter(state: PoolState, { share }: { share: boolean }): void {
     this.#state = state;
+    this.#download = undefined;
     this.#since = Date.now();
     if (share) this.#share();
     this.#options.onChange();
@@ -118,7 +129,7 @@ export class PoolView {
   /** Writes this replica's state to the store, in order, errors absorbed by the store. */
   #share(): void {
     const { endpoint, claim } = this.#options.holding();
-    const { error, ...shown } = this.status();
+    const { error, download: _, ...shown } = this.status();
     const record: PoolRecord = {
       ...this.#options.key,
       ...shown,

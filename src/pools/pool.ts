@@ -216,6 +216,10 @@ export class Pool {
       follower: this.#follower,
       timeoutMs: this.#options.timeoutMs,
       devices: this.#slot?.devices ?? [],
+      events: {
+        downloading: (progress) => this.#view.downloading(progress, { share: this.#lease !== undefined }),
+        downloaded: () => this.#view.enter('warming', { share: this.#lease !== undefined }),
+      },
       onClaimed: (lease) => {
         this.#lease = lease;
         this.#view.enter('warming', { share: true });

@@ -52,7 +52,8 @@ export class RecordFollower {
    */
   show({ record, holder }: PoolSnapshot & { record: PoolRecord }): EndpointGroup | undefined {
     const { launcher, view, idle } = this.#options;
-    const orphaned = holder === undefined && (record.state === 'warming' || (record.kind === 'local' && record.state === 'warmed'));
+    const starting = record.state === 'downloading' || record.state === 'warming';
+    const orphaned = holder === undefined && (starting || (record.kind === 'local' && record.state === 'warmed'));
     let group: EndpointGroup | undefined;
     if (!orphaned && record.state === 'warmed') {
       group = launcher.kind === 'upstream' ? launcher.configured : this.#borrow(record);
@@ -60,7 +61,7 @@ export class RecordFollower {
     if (!group) this.drop();
     const state = orphaned ? 'failed' : record.state;
     const error = orphaned
-      ? `replica ${record.replica} was ${record.state === 'warming' ? 'warming' : 'running'} this pool and stopped renewing its claim (state.claim_ttl_ms): it probably died; the next warm-up or call starts the pool again`
+      ? `replica ${record.replica} was ${starting ? record.state : 'running'} this pool and stopped renewing its claim (state.claim_ttl_ms): it probably died; the next warm-up or call starts the pool again`
       : record.error;
     // News restarts the idle clock; a repeated record does not.
     if (view.adopt(record, { state, error })) {

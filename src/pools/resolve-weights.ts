@@ -54,3 +54,12 @@ export function resolveWeights(modelId: string, config: Pick<Config, 'models' | 
   if (candidate && existsSync(candidate)) return { path: candidate, label: candidate };
   return { path: testModelPath(config.workers.models_dir), label: TEST_MODEL_LABEL };
 }
+
+/**
+ * The weights a local pool's start would load now, or `undefined` under workers.pull
+ * while only the test model is there: that start downloads them first (issue 15 §3).
+ */
+export function weightsToLoad(modelId: string, config: Pick<Config, 'models' | 'workers'>): ResolvedWeights | undefined {
+  const weights = resolveWeights(modelId, config);
+  return config.workers.pull && weights.label === TEST_MODEL_LABEL ? undefined : weights;
+}

@@ -5,7 +5,7 @@
  */
 
 /** The same lifecycle as `pools/pool-status.ts`; repeated so `state/` imports nothing above it. */
-export type SharedPoolState = 'cold' | 'warming' | 'warmed' | 'failed';
+export type SharedPoolState = 'cold' | 'downloading' | 'warming' | 'warmed' | 'failed';
 
 export interface PoolKey {
   /** The catalog's canonical model id. */

@@ -44,7 +44,7 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
-const STATES = new Set(['cold', 'warming', 'warmed', 'failed']);
+const STATES = new Set(['cold', 'downloading', 'warming', 'warmed', 'failed']);
 
 /** Records come from other processes: anything not shaped like one is ignored, not trusted. */
 function isPoolRecord(value: unknown): value is PoolRecord {

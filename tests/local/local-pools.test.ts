@@ -129,7 +129,7 @@ describe('asking the status of a pool', () => {
         ['cold', MODEL, 'L4', 'local', 'cpu', 'test-model', null],
       );
       assert.deepEqual((await (await fetch(`${gw.url}/warmup/status`)).json()).pools, []);
-      assert.deepEqual((await (await fetch(`${gw.url}/health`)).json()).pools, { cold: 0, warming: 0, warmed: 0, failed: 0 });
+      assert.deepEqual((await (await fetch(`${gw.url}/health`)).json()).pools, { cold: 0, downloading: 0, warming: 0, warmed: 0, failed: 0 });
       assert.deepEqual(await workerPids(), []);
     } finally {
       await gw.close();

@@ -67,7 +67,7 @@ const poolStatus = {
   type: 'object',
   required: ['status', 'model', 'gpu', 'timestamp', 'since', 'device', 'weights'],
   properties: {
-    status: { type: 'string', enum: ['cold', 'warming', 'warmed', 'failed'] },
+    status: { type: 'string', enum: ['cold', 'downloading', 'warming', 'warmed', 'failed'] },
     model: { type: 'string' },
     gpu: { type: 'string' },
     timestamp: { type: 'integer', description: 'Now, Unix seconds.' },
@@ -77,6 +77,9 @@ const poolStatus = {
     device: { type: 'string', description: 'cpu, cuda, vulkan, metal (local workers) or remote (upstreams).' },
     weights: { type: 'string', description: '"test-model", a GGUF path, or "remote".' },
     error: { type: 'string', description: 'Only when failed.' },
+    progress: { type: 'number', minimum: 0, maximum: 1, description: 'Only while downloading: share of the weights downloaded (0 until the size is known).' },
+    bytes: { type: 'integer', description: 'Only while downloading: bytes downloaded so far.' },
+    total_bytes: { type: 'integer', description: 'Only while downloading: the size of the weights (0 until the server has told it).' },
   },
 };
 

@@ -40,6 +40,7 @@ function statusBody(status: PoolStatus, requested: string) {
     kind: status.kind,
     device: status.device,
     weights: status.weights,
+    ...(status.download && { progress: status.download.progress, bytes: status.download.bytes, total_bytes: status.download.totalBytes }),
     ...(status.error !== undefined && { error: status.error }),
   };
 }
