@@ -104,7 +104,7 @@ export interface CatalogModel {
 
 /** One pool of `GET /warmup/status`. Times are Unix seconds. */
 export interface PoolStatusBody {
-  status: 'cold' | 'warming' | 'warmed' | 'failed';
+  status: 'cold' | 'downloading' | 'warming' | 'warmed' | 'failed';
   model: string;
   gpu: string;
   timestamp: number;
@@ -113,6 +113,10 @@ export interface PoolStatusBody {
   kind: string;
   device: string;
   weights: string;
+  /** While downloading (workers.pull): 0–1, bytes so far, the size (0 until known). */
+  progress?: number;
+  bytes?: number;
+  total_bytes?: number;
   error?: string;
 }
 

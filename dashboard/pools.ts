@@ -20,6 +20,14 @@ interface Row {
 
 const keyOf = (model: string, gpu: string) => `${model}\u0000${gpu}`;
 
+const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Under the state of a pool downloading its weights (workers.pull): `12.0 MB of 639.4 MB`. */
+function downloaded(pool: PoolStatusBody): string {
+  const bytes = megabytes(pool.bytes ?? 0);
+  return pool.total_bytes ? `${bytes} of ${megabytes(pool.total_bytes)}` : `${bytes} so far`;
+}
+
 export class PoolsView {
   readonly #body = byId<HTMLTableSectionElement>('pools-body');
   readonly #rows = new Map<string, Row>();
@@ -123,11 +131,12 @@ export class PoolsView {
     });
     byId('pools-empty').hidden = entries.length > 0;
 
-    const counts = { warmed: 0, warming: 0, cold: 0, failed: 0 };
+    const counts = { warmed: 0, downloading: 0, warming: 0, cold: 0, failed: 0 };
     for (const pool of this.#pools.values()) counts[pool.status]++;
+    const downloading = counts.downloading ? `${counts.downloading} downloading, ` : '';
     setText(
       byId('pools-summary'),
-      this.#pools.size === 0 ? 'no pools yet' : `${this.#pools.size} pool${this.#pools.size === 1 ? '' : 's'}: ${counts.warmed} warmed, ${counts.warming} warming, ${counts.cold} cold, ${counts.failed} failed`,
+      this.#pools.size === 0 ? 'no pools yet' : `${this.#pools.size} pool${this.#pools.size === 1 ? '' : 's'}: ${counts.warmed} warmed, ${downloading}${counts.warming} warming, ${counts.cold} cold, ${counts.failed} failed`,
     );
   }
 
@@ -164,8 +173,9 @@ export class PoolsView {
     const state = pool?.status ?? 'none';
     row.tr.dataset.state = state;
     row.state.className = `state state-${state}`;
-    setText(row.state, pool ? pool.status : 'not started');
-    const error = this.#errors.get(key) ?? pool?.error ?? '';
+    const percent = pool?.status === 'downloading' && pool.total_bytes ? ` ${Math.floor((pool.progress ?? 0) * 100)}%` : '';
+    setText(row.state, pool ? `${pool.status}${percent}` : 'not started');
+    const error = this.#errors.get(key) ?? pool?.error ?? (pool?.status === 'downloading' ? downloaded(pool) : '');
     setText(row.note, error);
     row.note.title = error;
 
@@ -185,8 +195,9 @@ export class PoolsView {
     row.weights.title = pool?.weights ?? '';
 
     const sending = this.#sending.has(key);
-    row.button.disabled = sending || state === 'warming' || state === 'warmed';
-    setText(row.button, sending ? 'Sending…' : state === 'warming' ? 'Warming…' : state === 'failed' ? 'Retry' : 'Warm up');
-    row.button.title = state === 'warmed' ? 'Already warm' : state === 'warming' ? 'Starting' : `POST ${warmupPath(row.tr.dataset.model ?? '', row.tr.dataset.gpu ?? '')}`;
+    const starting = state === 'downloading' || state === 'warming';
+    row.button.disabled = sending || starting || state === 'warmed';
+    setText(row.button, sending ? 'Sending…' : state === 'downloading' ? 'Downloading…' : state === 'warming' ? 'Warming…' : state === 'failed' ? 'Retry' : 'Warm up');
+    row.button.title = state === 'warmed' ? 'Already warm' : starting ? 'Starting' : `POST ${warmupPath(row.tr.dataset.model ?? '', row.tr.dataset.gpu ?? '')}`;
   }
 }
