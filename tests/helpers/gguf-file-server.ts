@@ -27,6 +27,8 @@ export interface GgufFileServer {
   requests: ServedRequest[];
   /** Bytes past this file offset are never sent: the connection is cut there. */
   cutAt: number | undefined;
+  /** A slow link: at most this many bytes of a body every 100 ms. Unset: all at once. */
+  bytesPerTick: number | undefined;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export interface GgufFileServer {
  * `/v2/<user>/<repo>/manifests/<quant>` answers with the repo file it names.
  */
 export async function startGgufFileServer(files: Record<string, Buffer>, manifests: Record<string, string> = {}): Promise<GgufFileServer> {
-  const state: GgufFileServer = { url: '', requests: [], cutAt: undefined, close: async () => {} };
+  const state: GgufFileServer = { url: '', requests: [], cutAt: undefined, bytesPerTick: undefined, close: async () => {} };
   const server: Server = createServer((req, res) => serve(req, res, { files, manifests }, state));
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -91,7 +93,17 @@ function serve(req: IncomingMessage, res: ServerResponse, { files, manifests }: 
     return;
   }
   const stopAt = state.cutAt === undefined ? end + 1 : Math.min(end + 1, state.cutAt);
-  if (stopAt > start) res.write(file.subarray(start, stopAt));
-  if (stopAt === end + 1) res.end();
-  else setTimeout(() => res.destroy(), 20); // cut mid-body, as a dropped connection does
+  const body = file.subarray(start, Math.max(start, stopAt));
+  // Else cut mid-body, as a dropped connection does.
+  const finish = () => (stopAt === end + 1 ? res.end() : setTimeout(() => res.destroy(), 20));
+  let sent = 0;
+  const tick = () => {
+    if (res.destroyed) return;
+    const next = state.bytesPerTick === undefined ? body.length : sent + state.bytesPerTick;
+    res.write(body.subarray(sent, next));
+    sent = next;
+    if (sent >= body.length) finish();
+    else setTimeout(tick, 100);
+  };
+  tick();
 }
