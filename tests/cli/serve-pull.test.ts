@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -10,6 +10,7 @@ import { BIN, startServing, type ServingProcess } from '../helpers/spawn-cli.js'
 import { modelsDirWithTestModel } from '../helpers/test-model.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
+const BROKEN = 'Qwen/Qwen3-1.7B';
 
 interface WarmupStatus {
   status: string;
@@ -20,21 +21,25 @@ interface WarmupStatus {
   total_bytes?: number;
 }
 
-/** A config whose local pools take Qwen3-0.6B's weights from `url`, into a fresh models_dir. */
-function workspace(url: string): { config: string; target: string } {
+/**
+ * A config whose local pools take Qwen3-0.6B's weights from `url`, and Qwen3-1.7B's from
+ * a source that answers 500, into a fresh models_dir.
+ */
+function workspace(url: string): { config: string; dir: string; target: string } {
   const dir = mkdtempSync(join(tmpdir(), 'gpuroute-serve-pull-'));
   const config = join(dir, 'gpuroute.yaml');
-  writeFileSync(config, `workers:\n  models_dir: ${join(dir, 'models')}\npools:\n  - kind: local\nmodels:\n  "${MODEL}":\n    gguf: "${url}"\n`);
-  return { config, target: join(dir, 'models', 'Qwen', 'Qwen3-0.6B.gguf') };
+  const broken = new URL('/broken.gguf', url).href;
+  writeFileSync(config, `workers:\n  models_dir: ${join(dir, 'models')}\npools:\n  - kind: local\nmodels:\n  "${MODEL}":\n    gguf: "${url}"\n  "${BROKEN}":\n    gguf: "${broken}"\n`);
+  return { config, dir, target: join(dir, 'models', 'Qwen', 'Qwen3-0.6B.gguf') };
 }
 
 /** Every status a warm-up shows, polled until it ends warmed or failed. */
-async function warmUp(serving: ServingProcess): Promise<WarmupStatus[]> {
-  assert.equal((await fetch(`${serving.url}/warmup/${MODEL}`, { method: 'POST' })).status, 200);
+async function warmUp(serving: ServingProcess, model = MODEL): Promise<WarmupStatus[]> {
+  assert.equal((await fetch(`${serving.url}/warmup/${model}`, { method: 'POST' })).status, 200);
   const seen: WarmupStatus[] = [];
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const status = (await (await fetch(`${serving.url}/warmup/status/${MODEL}`)).json()) as WarmupStatus;
+    const status = (await (await fetch(`${serving.url}/warmup/status/${model}`)).json()) as WarmupStatus;
     seen.push(status);
     if (status.status === 'warmed' || status.status === 'failed') return seen;
     assert.ok(Date.now() < deadline, `still ${status.status} after 120 s`);
@@ -82,6 +87,20 @@ describe('gpuroute serve --pull (weights from a slow file server on 127.0.0.1)',
       assert.equal(last.weights, target);
       assert.ok(readFileSync(target).equals(file));
       assert.equal((await healthWeights(serving))[target], 1);
+    } finally {
+      await serving.stop();
+    }
+  });
+
+  it('a source that fails leaves the pool failed, naming the source, and no file where the gateway would load it', async () => {
+    const { config, dir } = workspace(`${server.url}/model.gguf`);
+    const serving = await startServing(process.execPath, [BIN, 'serve', '--config', config, '--port', '0', '--pull']);
+    try {
+      const last = (await warmUp(serving, BROKEN)).at(-1)!;
+      assert.equal(last.status, 'failed');
+      assert.match(last.error!, new RegExp(`${server.url}/broken\\.gguf.*500`));
+      assert.equal(last.weights, 'test-model');
+      assert.ok(!existsSync(join(dir, 'models', 'Qwen', 'Qwen3-1.7B.gguf')));
     } finally {
       await serving.stop();
     }
