@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testModelPath } from '../../src/pools/resolve-weights.js';
 import { ensureTestModel } from '../../src/worker/test-model/make-test-model.js';
+import { startGateway, type RunningGateway } from './gateway-under-test.js';
 
 /** A models_dir holding the generated test model, made once and shared by the test files. */
 export async function modelsDirWithTestModel(): Promise<string> {
@@ -44,4 +45,9 @@ export async function truncatedModel(): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'gpuroute-truncated-')), 'truncated.gguf');
   writeFileSync(path, readFileSync(testModelPath(await modelsDirWithTestModel())).subarray(0, 4096));
   return path;
+}
+
+/** A gateway whose only pool is local, serving the generated test model (one worker per GPU asked for). */
+export async function startGatewayWithTestModel(maxLive = 1): Promise<RunningGateway> {
+  return startGateway({ workers: { models_dir: await modelsDirWithTestModel(), max_live: maxLive }, pools: [{ kind: 'local' }] });
 }

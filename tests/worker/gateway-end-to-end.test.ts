@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import OpenAI from 'openai';
-import { startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
-import { modelsDirWithTestModel } from '../helpers/test-model.js';
+import OpenAI, { APIError } from 'openai';
+import type { RunningGateway } from '../helpers/gateway-under-test.js';
+import { startGatewayWithTestModel } from '../helpers/test-model.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const choice = { type: 'object', properties: { pick: { type: 'string', enum: ['a', 'b'] } }, required: ['pick'], additionalProperties: false };
@@ -11,7 +11,7 @@ describe('the openai package through the gateway to a local worker (issue 12 §3
   let gw: RunningGateway;
   let client: OpenAI;
   before(async () => {
-    gw = await startGateway({ workers: { models_dir: await modelsDirWithTestModel(), max_live: 1 }, pools: [{ kind: 'local' }] });
+    gw = await startGatewayWithTestModel();
     client = new OpenAI({ apiKey: 'unused', baseURL: `${gw.url}/v1`, defaultHeaders: { 'X-GPU-Preference': 'L40S' }, maxRetries: 0 });
   });
   after(() => gw.close());
@@ -52,7 +52,7 @@ describe('the openai package through the gateway to a local worker (issue 12 §3
   });
 
   it('passes the engine\'s 400s through with their message', async () => {
-    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }), (error: OpenAI.APIError) => {
+    await assert.rejects(client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'x' }], max_tokens: 0 }), (error: APIError) => {
       assert.equal(error.status, 400);
       assert.match(error.message, /max_tokens/);
       return true;
