@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import type { AIMessage } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import type { RunningGateway } from '../helpers/gateway-under-test.js';
@@ -31,6 +32,6 @@ describe('@langchain/openai through the gateway to a local worker (issue 12 §3)
     const model = chat({ modelKwargs: { gpu_preference: 'L4' }, configuration: { defaultHeaders: { 'X-GPU-Preference': 'L40S' } } });
     const { parsed, raw } = await model.withStructuredOutput(pick, { includeRaw: true }).invoke('Pick');
     assert.ok(['a', 'b'].includes(parsed.pick));
-    assert.deepEqual(raw.response_metadata.system_fingerprint, { selected_gpu: 'L4' });
+    assert.deepEqual((raw as AIMessage).response_metadata.system_fingerprint, { selected_gpu: 'L4' });
   });
 });
