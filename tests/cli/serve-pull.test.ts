@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { testModelPath } from '../../src/pools/resolve-weights.js';
 import { startGgufFileServer, type GgufFileServer } from '../helpers/gguf-file-server.js';
-import { BIN, startServing, type ServingProcess } from '../helpers/spawn-cli.js';
+import { BIN, runCli, startServing, type ServingProcess } from '../helpers/spawn-cli.js';
 import { modelsDirWithTestModel } from '../helpers/test-model.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
@@ -87,6 +87,19 @@ describe('gpuroute serve --pull (weights from a slow file server on 127.0.0.1)',
       assert.equal(last.weights, target);
       assert.ok(readFileSync(target).equals(file));
       assert.equal((await healthWeights(serving))[target], 1);
+    } finally {
+      await serving.stop();
+    }
+  });
+
+  it('warmup --wait shows the download, then names the weights it warmed on', async () => {
+    const { config, target } = workspace(`${server.url}/model.gguf`);
+    const serving = await startServing(process.execPath, [BIN, 'serve', '--config', config, '--port', '0', '--pull']);
+    try {
+      const { code, stdout, stderr } = await runCli(['warmup', MODEL, '--wait', '--url', serving.url]);
+      assert.equal(code, 0, stderr);
+      assert.match(stderr, new RegExp(`^${MODEL} on \\S+: downloading`, 'm'));
+      assert.match(stdout, new RegExp(`^warmed ${MODEL} on \\S+ in [\\d.]+s \\(device cpu, weights ${target}\\)$`, 'm'));
     } finally {
       await serving.stop();
     }
