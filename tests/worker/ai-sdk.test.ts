@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
-import { generateObject, generateText, tool } from 'ai';
+import { generateObject, generateText, streamText, tool } from 'ai';
 import { z } from 'zod';
 import type { RunningGateway } from '../helpers/gateway-under-test.js';
 import { startGatewayWithTestModel } from '../helpers/test-model.js';
@@ -42,6 +42,14 @@ describe('the Vercel AI SDK through the gateway to a local worker (issue 12 §3)
     assert.equal(toolCalls[0]?.toolName, 'choose');
     assert.ok(['a', 'b'].includes(pick.parse(toolCalls[0]?.input).pick));
     assert.equal(response.headers?.['x-selected-gpu'], 'L4');
+  });
+
+  it('streamText with toolChoice "required" assembles the streamed tool-call deltas into a call', async () => {
+    const result = streamText({ model: gpuroute(MODEL), prompt: 'Pick', tools: { choose: tool({ inputSchema: pick }) }, toolChoice: 'required', maxOutputTokens: 40, maxRetries: 0 });
+    const toolCalls = await result.toolCalls;
+    assert.equal(await result.finishReason, 'tool-calls');
+    assert.equal(toolCalls.length, 1);
+    assert.ok(['a', 'b'].includes(pick.parse(toolCalls[0]?.input).pick));
   });
 
   it('the default @ai-sdk/openai provider calls the Responses API and gets text', async () => {

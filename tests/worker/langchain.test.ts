@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AIMessage } from '@langchain/core/messages';
+import type { AIMessage, AIMessageChunk } from '@langchain/core/messages';
 import { ChatOpenAI } from '@langchain/openai';
 import { z } from 'zod';
 import type { RunningGateway } from '../helpers/gateway-under-test.js';
@@ -26,6 +26,14 @@ describe('@langchain/openai through the gateway to a local worker (issue 12 §3)
     assert.ok(['a', 'b'].includes(pick.parse(message.tool_calls?.[0]?.args).pick));
     assert.equal(message.response_metadata.finish_reason, 'tool_calls');
     assert.deepEqual(message.response_metadata.system_fingerprint, { selected_gpu: 'L40S' });
+  });
+
+  it('a streamed bindTools answer concatenates to a tool call whose args match the schema', async () => {
+    const model = chat().bindTools([{ name: 'choose', description: 'Choose one', schema: pick }], { tool_choice: 'choose' });
+    let message: AIMessageChunk | undefined;
+    for await (const chunk of await model.stream('Pick')) message = message ? message.concat(chunk) : chunk;
+    assert.equal(message?.tool_calls?.[0]?.name, 'choose');
+    assert.ok(['a', 'b'].includes(pick.parse(message?.tool_calls?.[0]?.args).pick));
   });
 
   it('withStructuredOutput returns a parsed object, on the GPU modelKwargs chose over the header', async () => {
