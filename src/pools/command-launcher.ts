@@ -25,6 +25,9 @@ export interface CommandPool {
   label: string;
 }
 
+// A server that has /health says there when it is ready (vLLM, SGLang and llama-server
+// answer 503 while loading); /v1/models, which answers as soon as the server listens,
+// only stands in for a server without /health (404).
 const DEFAULT_READY_PATHS = ['/health', '/v1/models'];
 const READY_POLL_MS = 250;
 const READY_REQUEST_MS = 2_000;
@@ -46,13 +49,14 @@ export function fillPlaceholders(args: readonly string[], values: Record<string,
   return args.map((arg) => arg.replace(/\{([A-Za-z_]+)\}/g, (whole, name: string) => values[name] ?? whole));
 }
 
-async function answers200(url: string, signal: AbortSignal): Promise<boolean> {
+/** The status `url` answers with, or 0 when it does not answer. */
+async function statusOf(url: string, signal: AbortSignal): Promise<number> {
   try {
     const { statusCode, body } = await request(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(READY_REQUEST_MS)]) });
     await body.dump();
-    return statusCode === 200;
+    return statusCode;
   } catch {
-    return false;
+    return 0;
   }
 }
 
@@ -118,7 +122,9 @@ export class CommandLauncher implements PoolLauncher {
       if (gone) throw new Error(gone);
       if (signal.aborted) throw signal.reason as Error;
       for (const path of paths) {
-        if (await answers200(`http://127.0.0.1:${port}${path}`, signal)) return;
+        const status = await statusOf(`http://127.0.0.1:${port}${path}`, signal);
+        if (status === 200) return;
+        if (status !== 404) break;
       }
       await sleep(READY_POLL_MS, undefined, { signal }).catch(() => undefined);
     }
