@@ -48,8 +48,9 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
       sharing: { store, replica, resolve },
       devices,
       onQueueWait: (seconds) => metrics.queueWait.observe(seconds),
-      // The file a worker would load, quantised as it is, at the context workers get.
-      memoryNeed: async (weights) => (await ggufMemoryGb(weights.path, config.workers.context_tokens)).totalGb,
+      // The file a worker would load, quantised as it is, with the context it allocates:
+      // workers.parallel sequences of workers.context_tokens in one llama.cpp context.
+      memoryNeed: async (weights) => (await ggufMemoryGb(weights.path, config.workers.context_tokens * config.workers.parallel)).totalGb,
       memoryUtilization: config.gpus.memory_utilization,
     });
     listConfiguredPools(config, catalog, pools);
