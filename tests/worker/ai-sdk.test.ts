@@ -52,11 +52,14 @@ describe('the Vercel AI SDK through the gateway to a local worker (issue 12 §3)
     assert.ok(['a', 'b'].includes(pick.parse(toolCalls[0]?.input).pick));
   });
 
-  it('the default @ai-sdk/openai provider calls the Responses API and gets text', async () => {
+  it('the default @ai-sdk/openai provider calls the Responses API and gets text, and a function call in the Responses format', async () => {
     const openai = createOpenAI({ apiKey: 'unused', baseURL: `${gw.url}/v1`, headers: { 'X-GPU-Preference': 'L40S' } });
     const { text, response } = await generateText({ model: openai(MODEL), prompt: 'Say hi', maxOutputTokens: 8, maxRetries: 0 });
     assert.equal((response.body as { object?: unknown }).object, 'response');
     assert.ok(text.length > 0);
     assert.equal(response.headers?.['x-selected-gpu'], 'L40S');
+    const { toolCalls } = await generateText({ model: openai(MODEL), prompt: 'Pick', tools: { choose: tool({ inputSchema: pick }) }, toolChoice: 'required', maxOutputTokens: 40, maxRetries: 0 });
+    assert.equal(toolCalls[0]?.toolName, 'choose');
+    assert.ok(['a', 'b'].includes(pick.parse(toolCalls[0]?.input).pick));
   });
 });
