@@ -10,7 +10,8 @@ import { eventually, modelsDirWithTestModel, workerPids } from '../helpers/test-
  */
 const MODEL = 'Qwen/Qwen3-0.6B';
 const GPU = 'L40S';
-const PROMPT = { model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 4 };
+// Greedy: with sampling, the random-weight test model may end its turn before max_tokens.
+const PROMPT = { model: MODEL, messages: [{ role: 'user', content: 'Hello there' }], max_tokens: 4, temperature: 0 };
 
 type Status = { status: string; error?: string };
 type ErrorBody = { detail: string; error: { code: string } };
