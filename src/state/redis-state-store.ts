@@ -9,7 +9,11 @@ export interface RedisStateOptions {
 }
 
 /** Every call is bounded: a Redis that stops answering fails the call, never hangs a request. */
-const COMMAND_TIMEOUT_MS = 500;
+// A command that times out sends the replica to its local state (ResilientStateStore),
+// where it may start a pool another replica is starting. At 500 ms a CPU-starved host
+// (six test gateways on 2 cores) timed out healthy Redis calls and started pools twice;
+// 2 s still ends a frozen Redis's hold on calls quickly.
+const COMMAND_TIMEOUT_MS = 2_000;
 const CONNECT_TIMEOUT_MS = 1_000;
 const RECONNECT_MAX_MS = 1_000;
 
