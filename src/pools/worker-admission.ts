@@ -71,6 +71,8 @@ export class WorkerAdmission {
 
   /** Whether this host could ever run the spec: always on a CPU host, where specs are simulated. */
   canHost(gpu: string): boolean {
+    // Asked on every call routed to a local entry: a CPU host need not parse the spec.
+    if (!this.allocator.gpuHost) return true;
     const { type, count } = typeAndCount(gpu);
     return this.allocator.canHost(type, count);
   }

@@ -26,7 +26,7 @@ function deviceList(ctx: GatewayContext) {
  */
 export function registerHealth(app: FastifyInstance, ctx: GatewayContext) {
   const started = new Date().toISOString();
-  const models = ctx.catalog.list().map((m) => m.id);
+  const models = ctx.catalog.list().length;
   const hasKey = createKeyTest(ctx.config.auth.api_keys);
   const open = ctx.config.auth.api_keys.length === 0;
   app.get('/health', { schema: ROUTE_SCHEMAS.health }, async (request, reply) => {
@@ -36,6 +36,6 @@ export function registerHealth(app: FastifyInstance, ctx: GatewayContext) {
     const weights = ctx.pools.localWeights(ctx.catalog.list());
     const pools: Record<PoolState, number> = { cold: 0, downloading: 0, warming: 0, warmed: 0, failed: 0 };
     for (const status of ctx.pools.statuses()) pools[status.state]++;
-    return { status: 'ok', started, models: models.length, weights, pools, devices: deviceList(ctx) };
+    return { status: 'ok', started, models, weights, pools, devices: deviceList(ctx) };
   });
 }
