@@ -4,6 +4,7 @@ import { createGateway } from '../gateway.js';
 import { isLoopback } from '../http/loopback.js';
 import { prepareLocalPools } from './prepare-local-pools.js';
 import { stopOnSignals } from './shutdown-signals.js';
+import { warmHotPath } from './warm-hot-path.js';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -33,6 +34,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   }
   const gateway = await createGateway(config, logger);
   await prepareLocalPools(gateway, config, logger);
+  await warmHotPath(config, logger);
   const address = await gateway.app.listen({ host, port });
   // SIGTERM: keep accepting for shutdown.accept_grace_ms (answers say Connection: close,
   // /health says draining), then close the listener; let requests and streams in flight

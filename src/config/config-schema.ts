@@ -234,6 +234,16 @@ export const configSchema = z.strictObject({
       timeout_ms: z.number().int().positive().default(120_000),
     })
     .prefault({}),
+  startup: z
+    .strictObject({
+      /**
+       * @default 2000 chat completions sent through a throwaway copy of the gateway, on
+       * loopback against a stand-in upstream in the same process, before it listens: its
+       * first second under load then runs compiled code (docs/benchmarks.md). 0: skip.
+       */
+      warm_calls: z.number().int().min(0).max(100_000).default(2_000),
+    })
+    .prefault({}),
   shutdown: z
     .strictObject({
       /** @default 30 s for in-flight requests and open streams to finish after SIGTERM. */
