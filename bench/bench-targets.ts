@@ -24,10 +24,13 @@ export function startMockUpstream(): Promise<BenchProcess> {
   return startProcess(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/mock-upstream-server.ts')], jsonLine('url'));
 }
 
-/** `gpuroute serve` (built) with one catch-all pool on the mock; `ready.url` is its address. */
-export function startGpuroute(mockUrl: string, nodeArgs: readonly string[] = []): Promise<BenchProcess> {
+/**
+ * `gpuroute serve` (built) with one catch-all pool on the mock; `ready.url` is its address.
+ * `yaml`: more top-level config keys.
+ */
+export function startGpuroute(mockUrl: string, nodeArgs: readonly string[] = [], yaml = ''): Promise<BenchProcess> {
   const config = join(mkdtempSync(join(tmpdir(), 'gpuroute-bench-')), 'gpuroute.yaml');
-  writeFileSync(config, `pools:\n  - gpu: "*"\n    models: ["*"]\n    endpoints: ["${mockUrl}/v1"]\n`);
+  writeFileSync(config, `pools:\n  - gpu: "*"\n    models: ["*"]\n    endpoints: ["${mockUrl}/v1"]\n${yaml}`);
   return startProcess(process.execPath, [...nodeArgs, join(ROOT, 'bin/gpuroute.js'), 'serve', '--config', config, '--port', '0'], (line) =>
     line.includes('"gpuroute listening"') ? (JSON.parse(line) as Record<string, unknown>) : undefined,
   );

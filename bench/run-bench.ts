@@ -1,12 +1,13 @@
 // `npm run bench`: gpuroute against the mock upstream called directly (the physical limit),
 // a minimal Node.js proxy (the floor for any Node proxy here) and the Portkey gateway, in
-// interleaved rounds, all on 127.0.0.1. Writes docs/benchmarks.md and docs/benchmarks.png. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAMS.
+// interleaved rounds, all on 127.0.0.1; then fresh gateways' first second. Writes docs/benchmarks.md and docs/benchmarks.png. Knobs: BENCH_ROUNDS, BENCH_SECONDS, BENCH_STREAMS.
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { startProcess, runJson, type BenchProcess } from './bench-process.js';
 import { CHAT_BODY as BODY, jsonLine, ROOT, startGpuroute, startMockUpstream } from './bench-targets.js';
 import { renderChart } from './chart.js';
+import { measureFreshStart } from './fresh-start.js';
 import { addDifference, quantileBoundMs, scrapeOverhead, type Buckets } from './overhead-histogram.js';
 import { median } from './percentiles.js';
 import { LABELS, TARGET_ORDER, writeReport, type Results, type TargetName } from './write-report.js';
@@ -131,6 +132,9 @@ async function main(): Promise<void> {
       );
       results.held[t.name] = { ...summary, rssMb: rss };
     }
+
+    process.stderr.write(`fresh gateways: first second at ${RATE} req/s `);
+    results.fresh = await measureFreshStart(String(mock.ready.url), ROUNDS, RATE);
   } finally {
     await Promise.all([mock.stop(), ...targets.map((t) => t.process?.stop())]);
   }

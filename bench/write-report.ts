@@ -1,3 +1,5 @@
+import type { FreshStart } from './fresh-start.js';
+
 export type TargetName = 'direct' | 'floor' | 'gpuroute' | 'portkey';
 export const TARGET_ORDER: readonly TargetName[] = ['direct', 'floor', 'gpuroute', 'portkey'];
 export const LABELS: Record<TargetName, string> = { direct: 'direct', floor: 'node floor', gpuroute: 'gpuroute', portkey: 'portkey' };
@@ -17,6 +19,7 @@ export interface Results {
   held: Record<TargetName, { held: number; completed: number; failed: number; rssMb: number }>;
   rssIdleMb: number;
   rssAfterLoadMb: number;
+  fresh: FreshStart;
 }
 
 interface Check {
@@ -58,6 +61,32 @@ the same run, with p50/p99 added at ${r.settings.rate} req/s of ${f(r.latency.p5
 ${f(r.held.floor.rssMb, 1)} MB RSS holding the ${r.settings.streams} streams; gpuroute reached ${pct('gpuroute')} % of direct, ${f(r.throughput.gpuroute / r.throughput.floor * 100, 0)} % of the floor.
 gpuroute's own work per call in the ${r.settings.rate} req/s runs (its overhead histogram on /metrics: total time
 minus time waiting on the upstream): p50 ≤ ${f(r.gatewayOverhead.p50, 2)} ms, p99 ≤ ${f(r.gatewayOverhead.p99, 2)} ms (bucket bounds).`;
+}
+
+/** A fresh gateway's first second, with and without startup.warm_calls. */
+function freshSection(r: Results): string {
+  const { warmedUp, cold, warm, startMs } = r.fresh;
+  const cells = (x: FreshStart['warm']) => `${f(x.p50, 1)} | ${f(x.p99, 1)} | ${f(x.max, 1)}`;
+  return `## A fresh gateway
+
+A load balancer sends a replica full traffic as soon as it listens. Each round starts gpuroute anew
+and sends ${r.settings.rate} req/s from its first request (64 new connections, no warm-up on the client side),
+for one second, then the same second again; medians of ${r.settings.rounds} starts each (bench/fresh-start.ts).
+
+| first second at ${r.settings.rate} req/s | p50 ms | p99 ms | max ms |
+|---|---|---|---|
+| fresh, \`startup.warm_calls: 0\` | ${cells(cold)} |
+| fresh, default warm-up (2000 calls) | ${cells(warmedUp)} |
+| the same gateway's second run | ${cells(warm)} |
+
+Without a warm-up, V8 runs the request path in its interpreter while it compiles it: every call
+costs several times its warm CPU, the gateway's core is saturated, and calls queue for the whole
+first second. \`startup.warm_calls\` (src/commands/warm-hot-path.ts) sends that many calls through a
+throwaway copy of the gateway, on loopback against a stand-in upstream, before the real one
+listens; the compiled code is shared, so the real gateway starts warm. It touches no pool, Redis
+key, metric or request log, and it costs start-up time: spawn to listening took ${f(startMs.cold, 0)} ms without
+it and ${f(startMs.warmedUp, 0)} ms with it. What remains above the warm run is the first use of each new
+connection, in and out, and functions V8 optimises only after more calls than the warm-up makes.`;
 }
 
 export function writeReport(r: Results): { markdown: string; summary: string } {
@@ -111,7 +140,12 @@ also with @hono/node-server pinned to 1.14.2 as #1389 suggests).
 ${floorLine(r)}
 
 Where gpuroute's CPU time goes, per request: [flamegraph.svg](flamegraph.svg), drawn by \`npm run profile\`.
+
+${freshSection(r)}
 `;
-  const summary = list.map((c) => `${c.pass ? 'PASS' : 'MISS'}  ${c.target}: ${c.measured}`).join('\n');
+  const summary = [
+    ...list.map((c) => `${c.pass ? 'PASS' : 'MISS'}  ${c.target}: ${c.measured}`),
+    `fresh gateway, first second p99: ${f(r.fresh.cold.p99, 1)} ms without the warm-up, ${f(r.fresh.warmedUp.p99, 1)} ms with it (${f(r.fresh.warm.p99, 1)} ms warm)`,
+  ].join('\n');
   return { markdown, summary };
 }
