@@ -100,7 +100,7 @@ function drainedOrClosed(res: ServerResponse): Promise<void> {
  * still runs the onResponse hook when the response ends): a Readable per stream, piped,
  * cost first-byte time and memory for every open stream (issue 4).
  */
-async function writeEventStream(reply: FastifyReply, events: AsyncGenerator<string>): Promise<void> {
+async function writeEventStream(reply: FastifyReply, events: AsyncGenerator<string | Buffer>): Promise<void> {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
