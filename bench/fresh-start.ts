@@ -1,6 +1,6 @@
 // A gateway that has just started, loaded at once: its first second at a fixed rate with
 // startup.warm_calls at its default and at 0, the same second once warm, and what the
-// warm-up adds to the time from spawn to listening.
+// warm-up adds to the time from spawn to listening and to resident memory.
 import { join } from 'node:path';
 import { runJson } from './bench-process.js';
 import { CHAT_BODY, ROOT, startGpuroute } from './bench-targets.js';
@@ -21,17 +21,20 @@ export interface FreshStart {
   warm: FirstSecond;
   /** Spawn to "gpuroute listening", ms. */
   startMs: { warmedUp: number; cold: number };
+  /** Resident memory just after the start, MB. */
+  rssMb: { warmedUp: number; cold: number };
 }
 
-async function oneStart(mockUrl: string, yaml: string, rate: number): Promise<{ fresh: FirstSecond; warm: FirstSecond; startMs: number }> {
+async function oneStart(mockUrl: string, yaml: string, rate: number): Promise<{ fresh: FirstSecond; warm: FirstSecond; startMs: number; rssMb: number }> {
   const started = performance.now();
   const gateway = await startGpuroute(mockUrl, [], yaml);
   const startMs = performance.now() - started;
+  const rssMb = gateway.rssMb();
   const options = { url: `${String(gateway.ready.url)}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, rate, durationMs: 1000, connections: 64 };
   try {
     const fresh = await runJson<FirstSecond>(join(ROOT, 'bench/first-second-run.ts'), options);
     const warm = await runJson<FirstSecond>(join(ROOT, 'bench/first-second-run.ts'), options);
-    return { fresh, warm, startMs };
+    return { fresh, warm, startMs, rssMb };
   } finally {
     await gateway.stop();
   }
@@ -54,5 +57,6 @@ export async function measureFreshStart(mockUrl: string, rounds: number, rate: n
     cold: medianOf(cold.map((r) => r.fresh)),
     warm: medianOf([...warmedUp, ...cold].map((r) => r.warm)),
     startMs: { warmedUp: median(warmedUp.map((r) => r.startMs)), cold: median(cold.map((r) => r.startMs)) },
+    rssMb: { warmedUp: median(warmedUp.map((r) => r.rssMb)), cold: median(cold.map((r) => r.rssMb)) },
   };
 }

@@ -65,7 +65,7 @@ minus time waiting on the upstream): p50 ≤ ${f(r.gatewayOverhead.p50, 2)} ms, 
 
 /** A fresh gateway's first second, with and without startup.warm_calls. */
 function freshSection(r: Results): string {
-  const { warmedUp, cold, warm, startMs } = r.fresh;
+  const { warmedUp, cold, warm, startMs, rssMb } = r.fresh;
   const cells = (x: FreshStart['warm']) => `${f(x.p50, 1)} | ${f(x.p99, 1)} | ${f(x.max, 1)}`;
   return `## A fresh gateway
 
@@ -84,9 +84,12 @@ costs several times its warm CPU, the gateway's core is saturated, and calls que
 first second. \`startup.warm_calls\` (src/commands/warm-hot-path.ts) sends that many calls through a
 throwaway copy of the gateway, on loopback against a stand-in upstream, before the real one
 listens; the compiled code is shared, so the real gateway starts warm. It touches no pool, Redis
-key, metric or request log, and it costs start-up time: spawn to listening took ${f(startMs.cold, 0)} ms without
-it and ${f(startMs.warmedUp, 0)} ms with it. What remains above the warm run is the first use of each new
-connection, in and out, and functions V8 optimises only after more calls than the warm-up makes.`;
+key, metric or request log. It costs start-up time and memory: spawn to listening took ${f(startMs.cold, 0)} ms
+without it and ${f(startMs.warmedUp, 0)} ms with it, and the process held ${f(rssMb.cold, 1)} MB RSS just after the start without
+it and ${f(rssMb.warmedUp, 1)} MB with it (the heap the throwaway calls grew, which V8 keeps). What remains above
+the warm run is the first use of each new connection, in and out, and functions V8 optimises
+only after more calls than the warm-up makes. Set \`startup.warm_calls: 0\` where start time
+or idle memory matters more than the first second.`;
 }
 
 export function writeReport(r: Results): { markdown: string; summary: string } {
