@@ -50,10 +50,6 @@ export class LineScanner {
   #valueEnd = 0;
   #broken = false;
   readonly #members: MemberRange[] = [];
-  /** Offset of the object's `{`, once seen. */
-  objectStart = -1;
-  /** Offset just past the object's `}`, once seen. */
-  objectEnd = -1;
 
   feed(piece: Buffer): void {
     let i = this.#expect === 'prefix' ? this.#prefix(piece) : 0;
@@ -113,7 +109,7 @@ export class LineScanner {
       case 'scalar':
         if (c === COMMA || c === CLOSE_BRACE) {
           this.#valueEnded(at);
-          this.#endMember(c, at);
+          this.#endMember(c);
         } else if (isSpace(c)) this.#valueEnded(at);
         else if (c === QUOTE || c === OPEN_BRACE || c === OPEN_BRACKET || c === CLOSE_BRACKET || c === COLON) this.#broken = true;
         return;
@@ -122,7 +118,6 @@ export class LineScanner {
     switch (this.#expect) {
       case 'open':
         this.#broken = c !== OPEN_BRACE;
-        this.objectStart = at;
         this.#depth = 1;
         this.#expect = 'key';
         return;
@@ -131,7 +126,7 @@ export class LineScanner {
           this.#inString = true;
           this.#key = [];
           this.#memberStart = at;
-        } else if (c === CLOSE_BRACE && this.#members.length === 0) this.#close(at);
+        } else if (c === CLOSE_BRACE && this.#members.length === 0) this.#close();
         else this.#broken = true;
         return;
       case 'colon':
@@ -147,7 +142,7 @@ export class LineScanner {
         else this.#expect = 'scalar';
         return;
       case 'after':
-        if (c === COMMA || c === CLOSE_BRACE) this.#endMember(c, at);
+        if (c === COMMA || c === CLOSE_BRACE) this.#endMember(c);
         else this.#broken = true;
         return;
       default:
@@ -160,15 +155,14 @@ export class LineScanner {
     this.#expect = 'after';
   }
 
-  #endMember(c: number, at: number): void {
+  #endMember(c: number): void {
     this.#members.push({ key: this.#memberKey, start: this.#memberStart, end: this.#valueEnd });
     if (c === COMMA) this.#expect = 'key';
-    else this.#close(at);
+    else this.#close();
   }
 
-  #close(at: number): void {
+  #close(): void {
     this.#depth = 0;
-    this.objectEnd = at + 1;
     this.#expect = 'end';
   }
 }
