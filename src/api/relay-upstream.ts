@@ -50,10 +50,11 @@ function upstreamMessage(text: string): string {
 function relayClientError(reply: FastifyReply, answer: UpstreamAnswer, text: string, endpoint: EndpointName) {
   const status = answer.statusCode;
   const message = upstreamMessage(text);
-  if (reply.routed) reply.routed.upstreamError = status === 429 ? 'rate_limited' : 'upstream_rejected';
+  // Counted once: the thrown upstream_error by the error hook, the rest from here.
   if (status === 401 || status === 403) {
     throw upstreamFailure('upstream_error', `Upstream ${endpoint.label} refused the gateway's credentials (${status}: ${message}). Check the pool's api_key_env.`, { endpoint });
   }
+  if (reply.routed) reply.routed.upstreamError = status === 429 ? 'rate_limited' : 'upstream_rejected';
   if (status === 429) {
     const retryAfter = answer.headers['retry-after'];
     if (typeof retryAfter === 'string') reply.header('retry-after', retryAfter);

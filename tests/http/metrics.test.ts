@@ -59,14 +59,18 @@ describe('/metrics and the request log', () => {
     assert.match(text, /gpuroute_warmup_duration_seconds_count\{model="Qwen\/Qwen3-8B",gpu="L40S",outcome="warmed"\} 1/);
   });
 
-  it('counts upstream failures by kind', async () => {
-    mock.mode = 'status-500';
-    await post(`${gw.url}/v1/chat/completions`, CHAT, { ...auth, 'X-GPU-Preference': 'L40S' });
+  it('counts upstream failures by kind, each once', async () => {
+    // 500 and 401 (the gateway's own credentials refused) are upstream_error; 400 is the caller's.
+    for (const mode of ['status-500', 'status-401', 'status-400'] as const) {
+      mock.mode = mode;
+      await post(`${gw.url}/v1/chat/completions`, CHAT, { ...auth, 'X-GPU-Preference': 'L40S' });
+    }
     mock.mode = 'ok';
     await post(`${gw.url}/v1/chat/completions`, CHAT, { ...auth, 'X-GPU-Preference': 'B200' });
     const text = await scrape();
-    assert.match(text, /gpuroute_upstream_errors_total\{kind="upstream_error"\} 1/);
-    assert.match(text, /gpuroute_upstream_errors_total\{kind="no_pool"\} 1/);
+    assert.match(text, /^gpuroute_upstream_errors_total\{kind="upstream_error"\} 2$/m);
+    assert.match(text, /^gpuroute_upstream_errors_total\{kind="upstream_rejected"\} 1$/m);
+    assert.match(text, /^gpuroute_upstream_errors_total\{kind="no_pool"\} 1$/m);
   });
 
   it('never creates series for unknown model ids or paths', async () => {
