@@ -89,7 +89,8 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
 
   /**
    * A URL Fastify cannot decode (`/%ZZ`) is answered before any hook runs: it gets the
-   * request id, CORS headers, key check and error shape of every other answer.
+   * request id, CORS headers, key check, error shape, metrics and log line of every other
+   * answer.
    */
   function refuseUnroutable(error: Error, request: FastifyRequest, reply: FastifyReply) {
     reply.header('x-request-id', request.id).headers(cors.headersFor(request.raw));
@@ -100,11 +101,14 @@ export async function buildApp(ctx: GatewayContext, options: AppOptions = {}): P
     } catch (unauthorized) {
       refusal = unauthorized as GatewayError;
     }
+    // Fastify has no start time for a request it could not route: time it from here.
+    const started = performance.now();
+    reply.raw.once('close', () => recordResponse(request, reply, performance.now() - started));
     return reply.code(refusal.status).send(errorBody(refusal));
   }
 
   const { metrics } = ctx;
-  observeRequests(app, metrics, options.logger ?? false);
+  const recordResponse = observeRequests(app, metrics, options.logger ?? false);
   // Also under /api, where the dashboard finds it through the edge proxy.
   for (const prefix of SERVICE_PREFIXES) {
     app.get(`${prefix}/metrics`, { schema: ROUTE_SCHEMAS.metrics }, async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));

@@ -63,6 +63,25 @@ describe('errors Fastify and Node would answer themselves', () => {
     assert.match(answer.headers, /\r\naccess-control-allow-origin: https:\/\/app\.example/);
   });
 
+  it('counts a bad URL in /metrics and logs its request line, like every other answer', async () => {
+    const { logger, lines } = await capturingLogger();
+    const logged = await startGateway({ pools: [{ gpu: 'L4', models: ['*'], endpoints: [upstream.url] }] }, {}, logger);
+    try {
+      const answer = parseRaw(await rawExchange(logged.url, 'GET /v1/%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+      assert.equal(answer.status, 400);
+      const requestId = /\r\nx-request-id: ([\w-]+)/.exec(answer.headers)?.[1];
+      const line = lines.find((l) => l.reqId === requestId);
+      assert.ok(line, `no request line for ${requestId}: ${JSON.stringify(lines)}`);
+      assert.equal(line.route, 'unmatched');
+      assert.equal(line.status, 400);
+      assert.equal(typeof line.total_ms, 'number');
+      const metrics = await (await fetch(`${logged.url}/metrics`)).text();
+      assert.match(metrics, /^gpuroute_requests_total\{route="unmatched",method="GET",status="400",model="none",gpu="none"\} 1$/m);
+    } finally {
+      await logged.close();
+    }
+  });
+
   it('asks for the key first on a bad URL too', async () => {
     const answer = parseRaw(await rawExchange(gw.url, 'GET /%ZZ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
     assert.equal(answer.status, 401);
