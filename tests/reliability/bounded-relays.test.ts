@@ -36,8 +36,17 @@ async function writeFiller(res: ServerResponse, total: number, sent: Sent): Prom
   }
 }
 
+/**
+ * The long line stops at 4 MB until `resume` resolves: the relay ends it within tens of
+ * ms, so without the pause /health could not be asked while it is in flight.
+ */
+interface Pause {
+  reached: () => void;
+  resume: Promise<void>;
+}
+
 /** How the upstream answers depends on the path: each test's pool points at its own base URL. */
-function startHugeUpstream(sent: Record<string, Sent>): Promise<Server> {
+function startHugeUpstream(sent: Record<string, Sent>, pause: Pause): Promise<Server> {
   const server = createServer(async (req, res) => {
     for await (const _ of req);
     const record: Sent = { bytes: 0, cut: false };
@@ -46,6 +55,9 @@ function startHugeUpstream(sent: Record<string, Sent>): Promise<Server> {
     if (req.url === '/long-line/v1/chat/completions') {
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       res.write('data: {"id":"x","object":"chat.completion.chunk","choices":[{"index":0,"delta":{"content":"');
+      await writeFiller(res, 4 * MB, record);
+      pause.reached();
+      await pause.resume;
       await writeFiller(res, 20 * MB, record);
       return void res.end('"}}]}\n\ndata: [DONE]\n\n');
     }
@@ -72,11 +84,14 @@ function peakRssMb(pid: number): number {
 
 describe('bounded relays (a gateway process and an upstream that sends too much)', { timeout: 180_000 }, () => {
   const sent: Record<string, Sent> = {};
+  let onHalfSent = () => undefined as void;
+  let resume!: () => void;
+  const pause: Pause = { reached: () => onHalfSent(), resume: new Promise<void>((resolve) => (resume = resolve)) };
   let upstream: Server;
   let gw: ServingProcess;
 
   before(async () => {
-    upstream = await startHugeUpstream(sent);
+    upstream = await startHugeUpstream(sent, pause);
     const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     const dir = mkdtempSync(join(tmpdir(), 'gpuroute-bounded-'));
     const config = {
@@ -99,6 +114,8 @@ describe('bounded relays (a gateway process and an upstream that sends too much)
   it('ends a stream whose line outgrows limits.max_event_bytes with an upstream_too_large event, and answers /health all along', async () => {
     let streaming = true;
     const healthWaits: number[] = [];
+    let answersAtPause = Number.POSITIVE_INFINITY;
+    onHalfSent = () => void (answersAtPause = healthWaits.length);
     const pollHealth = (async () => {
       while (streaming) {
         const asked = performance.now();
@@ -106,6 +123,8 @@ describe('bounded relays (a gateway process and an upstream that sends too much)
         assert.equal(health.status, 200);
         await health.arrayBuffer();
         healthWaits.push(performance.now() - asked);
+        // The upstream holds the line at 4 MB until /health has answered twice since.
+        if (healthWaits.length >= answersAtPause + 2) resume();
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
@@ -117,7 +136,7 @@ describe('bounded relays (a gateway process and an upstream that sends too much)
     assert.equal(events.length, 1, 'nothing of the long line went out, only the error event');
     assert.equal(events[0]!.error.code, 'upstream_too_large');
     assert.match(events[0]!.detail, /^Upstream endpoint 1 of the L4 pool \(pools\[0\]\) sent more than the gateway relays: .*limits\.max_event_bytes \(8388608 bytes\)/);
-    assert.ok(healthWaits.length >= 2, `/health was asked ${healthWaits.length} times while the stream ran`);
+    assert.ok(healthWaits.length >= answersAtPause + 2, `/health answered ${healthWaits.length - answersAtPause} times while 4 MB of the line were held`);
     // Loose: the quadratic relay stalled /health for 11.9 s on this line (issue 14 §6).
     assert.ok(Math.max(...healthWaits) < 3_000, `slowest /health took ${Math.max(...healthWaits).toFixed(0)} ms`);
     const record = sent['/long-line/v1/chat/completions']!;
