@@ -27,6 +27,7 @@ Commands:
             --timeout-ms N  wait for response headers and between body chunks (default 300000)
             --connect-timeout-ms N  wait to connect to the target (default 5000)
             --insecure      listen on a public address even if the target needs no key
+            --warm-calls N  calls through a throwaway copy before listening (default 2000; 0 skips)
   worker    Serve one GGUF as an OpenAI-compatible server (the gateway starts these).
             --model FILE    GGUF weights (required)
             --port N        listen port (default 0: a free one, reported to the parent)
@@ -134,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
           'timeout-ms': { type: 'string' },
           'connect-timeout-ms': { type: 'string' },
           insecure: { type: 'boolean', default: false },
+          'warm-calls': { type: 'string' },
         },
         strict: true,
       });

@@ -7,6 +7,7 @@ import { parsePrefix } from '../proxy/proxy-prefix.js';
 import { startProxy } from '../proxy/proxy-server.js';
 import { ExposureGate, openTargetMessage, probeExposure } from '../proxy/exposure-gate.js';
 import { stopOnSignals } from './shutdown-signals.js';
+import { discardingLogger, warmHotPath, type WarmTarget } from './warm-hot-path.js';
 
 export interface ProxyFlags {
   target?: string | undefined;
@@ -17,6 +18,7 @@ export interface ProxyFlags {
   'timeout-ms'?: string | undefined;
   'connect-timeout-ms'?: string | undefined;
   insecure?: boolean | undefined;
+  'warm-calls'?: string | undefined;
 }
 
 function milliseconds(text: string | undefined, flag: string, fallback: number): number {
@@ -44,6 +46,27 @@ export function proxyOptions(flags: ProxyFlags, env: NodeJS.ProcessEnv = process
   };
 }
 
+/** What `serve`'s startup.warm_calls defaults to. */
+const WARM_CALLS = 2_000;
+
+function warmCalls(text: string | undefined): number {
+  if (text === undefined) return WARM_CALLS;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new Error(`--warm-calls must be a whole number from 0 (no warm-up) to 100000, got "${text}"`);
+  return n;
+}
+
+/** A copy of the proxy for --warm-calls: the same options, on loopback, forwarding to the stand-in, its log dropped. */
+function throwawayProxy(options: ProxyOptions): WarmTarget {
+  return {
+    path: `${options.prefix}/v1/chat/completions`,
+    async start(standIn) {
+      const copy = await startProxy({ ...options, host: '127.0.0.1', port: 0, target: parseTarget(standIn) }, discardingLogger());
+      return { url: copy.url, close: () => copy.close({ drainMs: 0 }) };
+    },
+  };
+}
+
 /** The proxy has no config file: the gateway's defaults, but a proxy's streams drain in 10 s. */
 const SHUTDOWN = { acceptGraceMs: 1_000, drainMs: 10_000 };
 
@@ -61,8 +84,10 @@ async function publicExposureGate(options: ProxyOptions, logger: Logger): Promis
 /** `gpuroute proxy`: resolves once the proxy is listening; SIGTERM/SIGINT close it and exit 0. */
 export async function proxyCommand(flags: ProxyFlags): Promise<number> {
   const options = proxyOptions(flags);
+  const calls = warmCalls(flags['warm-calls']);
   const logger = createJsonLogger('gpuroute-proxy');
   const gate = isLoopback(options.host) || flags.insecure ? undefined : await publicExposureGate(options, logger);
+  await warmHotPath(throwawayProxy(options), calls, logger);
   const proxy = await startProxy(options, logger, gate);
   // Before the line that tells callers we listen, so that a signal right after it is ours.
   stopOnSignals(logger, async (signal) => {

@@ -1,10 +1,11 @@
+import { configSchema, type Config } from '../config/config-schema.js';
 import { ConfigError, loadConfig, parsePort } from '../config/load-config.js';
 import { createJsonLogger } from './json-logger.js';
 import { createGateway } from '../gateway.js';
 import { isLoopback } from '../http/loopback.js';
 import { prepareLocalPools } from './prepare-local-pools.js';
 import { stopOnSignals } from './shutdown-signals.js';
-import { warmHotPath } from './warm-hot-path.js';
+import { discardingLogger, warmHotPath, type WarmTarget } from './warm-hot-path.js';
 
 export interface ServeFlags {
   config?: string | undefined;
@@ -15,6 +16,28 @@ export interface ServeFlags {
   pull?: boolean | undefined;
 }
 
+
+/**
+ * A copy of the gateway for startup.warm_calls: this config's limits and first key, one
+ * pool on the stand-in, no devices; no Redis, metric or log line of the real one.
+ */
+function throwawayGateway(config: Readonly<Config>): WarmTarget {
+  const key = config.auth.api_keys[0];
+  return {
+    path: '/v1/chat/completions',
+    key,
+    async start(standIn) {
+      const copy = configSchema.parse({
+        auth: { api_keys: key ? [key] : [] },
+        limits: config.limits,
+        gpus: { devices: 'none' },
+        pools: [{ gpu: '*', models: ['*'], endpoints: [`${standIn}/v1`] }],
+      });
+      const gateway = await createGateway(copy, discardingLogger(), {});
+      return { url: await gateway.app.listen({ host: '127.0.0.1', port: 0 }), close: () => gateway.close() };
+    },
+  };
+}
 
 /** `gpuroute serve`: resolves once the gateway is listening; signals stop it. */
 export async function serveCommand(flags: ServeFlags): Promise<number> {
@@ -34,7 +57,7 @@ export async function serveCommand(flags: ServeFlags): Promise<number> {
   }
   const gateway = await createGateway(config, logger);
   await prepareLocalPools(gateway, config, logger);
-  await warmHotPath(config, logger);
+  await warmHotPath(throwawayGateway(config), config.startup.warm_calls, logger);
   const address = await gateway.app.listen({ host, port });
   // SIGTERM: keep accepting for shutdown.accept_grace_ms (answers say Connection: close,
   // /health says draining), then close the listener; let requests and streams in flight

@@ -1,9 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from 'pino';
+import { Writable } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { Pool } from 'undici';
-import { configSchema, type Config } from '../config/config-schema.js';
-import { createGateway } from '../gateway.js';
 
 const MODEL = 'Qwen/Qwen3-0.6B';
 const CONNECTIONS = 8;
@@ -35,25 +34,41 @@ async function startStandIn(): Promise<Server> {
   return server;
 }
 
+/**
+ * The copy's logger: it writes every line a real one would, so that the logging path is
+ * compiled too (a silent logger left the edge proxy's first-second p99 at 35-220 ms
+ * instead of 22-73), and drops them.
+ */
+export function discardingLogger(): Logger {
+  return pino(new Writable({ write: (_line, _encoding, done) => done() }));
+}
+
+/** A server started only to be warmed: where it listens, and how to close it. */
+export interface Throwaway {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** What to warm: a throwaway copy of the server, pointed at the stand-in, and how to call it. */
+export interface WarmTarget {
+  start(standIn: string): Promise<Throwaway>;
+  /** The chat completions path on the copy, e.g. /v1/chat/completions. */
+  path: string;
+  /** The API key the copy wants, if any. */
+  key?: string | undefined;
+}
+
 /** Sends the calls; resolves with how many were answered 200. */
-async function sendCalls(config: Readonly<Config>, origin: string, calls: number): Promise<number> {
-  const throwaway = configSchema.parse({
-    auth: { api_keys: config.auth.api_keys.slice(0, 1) },
-    limits: config.limits,
-    gpus: { devices: 'none' },
-    pools: [{ gpu: '*', models: ['*'], endpoints: [`${origin}/v1`] }],
-  });
-  const gateway = await createGateway(throwaway, false, {});
+async function sendCalls(target: WarmTarget, standIn: string, calls: number): Promise<number> {
+  const throwaway = await target.start(standIn);
   try {
-    const address = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
-    const client = new Pool(address, { connections: CONNECTIONS });
+    const client = new Pool(throwaway.url, { connections: CONNECTIONS });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
-    const key = throwaway.auth.api_keys[0];
-    if (key) headers.authorization = `Bearer ${key}`;
+    if (target.key) headers.authorization = `Bearer ${target.key}`;
     let answered = 0;
     const call = async (i: number): Promise<void> => {
       const body = JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4, stream: i % 4 === 3 });
-      const response = await client.request({ path: '/v1/chat/completions', method: 'POST', headers, body });
+      const response = await client.request({ path: target.path, method: 'POST', headers, body });
       await response.body.dump();
       if (response.statusCode === 200) answered++;
     };
@@ -63,28 +78,26 @@ async function sendCalls(config: Readonly<Config>, origin: string, calls: number
     await client.close();
     return answered;
   } finally {
-    await gateway.close();
+    await throwaway.close();
   }
 }
 
 /**
- * Before the gateway listens, sends `startup.warm_calls` chat completions, plain and
- * streamed, through a throwaway copy of it built from this config's limits and first key,
- * on loopback, against a stand-in upstream in this process. V8 optimises code per
- * function, not per instance, so the real gateway starts with its request path compiled:
- * without this, its first second under load runs in the interpreter and calls queue
- * (docs/benchmarks.md, "A fresh gateway"). No pool, worker, Redis key, metric or request
- * log of the real gateway is touched; a failure here is logged and start-up goes on.
+ * Before a server listens, sends `calls` chat completions, plain and streamed, through a
+ * throwaway copy of it, on loopback, against a stand-in upstream in this process. V8
+ * optimises code per function, not per instance, so the real server starts with its
+ * request path compiled: without this, its first second under load runs in the
+ * interpreter and calls queue (docs/benchmarks.md, "A fresh gateway"). Nothing of the
+ * real server is touched; a failure here is logged and start-up goes on.
  */
-export async function warmHotPath(config: Readonly<Config>, logger: Logger): Promise<void> {
-  const calls = config.startup.warm_calls;
+export async function warmHotPath(target: WarmTarget, calls: number, logger: Logger): Promise<void> {
   if (calls === 0) return;
   const started = performance.now();
   let standIn: Server | undefined;
   try {
     standIn = await startStandIn();
-    const answered = await sendCalls(config, `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`, calls);
-    logger.info({ calls, answered, ms: Math.round(performance.now() - started) }, 'request path warmed (startup.warm_calls)');
+    const answered = await sendCalls(target, `http://127.0.0.1:${(standIn.address() as AddressInfo).port}`, calls);
+    logger.info({ calls, answered, ms: Math.round(performance.now() - started) }, 'request path warmed');
   } catch (error) {
     logger.warn({ err: error }, 'could not warm the request path; serving anyway, the first second under load will be slower');
   } finally {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startMockUpstream, servedBy, type MockUpstream } from '../helpers/mock-upstream.js';
-import { BIN, startServing } from '../helpers/spawn-cli.js';
+import { BIN, runCli, startServing } from '../helpers/spawn-cli.js';
+import { startProxyProcess } from '../proxy/proxy-test-kit.js';
 import { CHAT } from '../helpers/fleet.js';
 import { post } from '../helpers/gateway-under-test.js';
 
@@ -37,7 +38,7 @@ describe('serve: startup.warm_calls', () => {
     const serving = await startServing(process.execPath, [BIN, 'serve', '--config', config, '--port', '0']);
     try {
       const lines = logLines(serving.output());
-      const warmed = lines.find((l) => l.msg === 'request path warmed (startup.warm_calls)');
+      const warmed = lines.find((l) => l.msg === 'request path warmed');
       assert.ok(warmed, serving.output());
       assert.equal(warmed.calls, 2000);
       assert.equal(warmed.answered, 2000, 'every warm-up call must pass auth, routing and the relay');
@@ -65,5 +66,43 @@ describe('serve: startup.warm_calls', () => {
     } finally {
       assert.equal(await serving.stop(), 0);
     }
+  });
+});
+
+describe('proxy: --warm-calls', () => {
+  let target: MockUpstream;
+  before(async () => {
+    target = await startMockUpstream('gateway');
+  });
+  after(() => target.close());
+
+  it('by default answers 2000 calls through a copy before listening, and the target sees none of them', async () => {
+    // --prefix / forwards paths as they are, so the mock's /v1 routes answer.
+    const proxy = await startProxyProcess(target.url.replace(/\/v1$/, ''), ['--prefix', '/']);
+    try {
+      const lines = logLines(proxy.output());
+      const warmed = lines.find((l) => l.msg === 'request path warmed');
+      assert.ok(warmed, proxy.output());
+      assert.equal(warmed.answered, 2000);
+      assert.equal(target.requests.length, 0, 'the target got warm-up traffic');
+      assert.equal(lines.filter((l) => l.msg === 'proxied').length, 0, 'warm-up calls reached the log');
+      const response = await post(`${proxy.url}/v1/chat/completions`, CHAT);
+      assert.equal(response.status, 200);
+      assert.equal(target.requests.length, 1);
+    } finally {
+      assert.equal(await proxy.stop(), 0);
+    }
+  });
+
+  it('skips it with --warm-calls 0, and refuses a count that is not a whole number', async () => {
+    const proxy = await startProxyProcess(target.url.replace(/\/v1$/, ''), ['--warm-calls', '0']);
+    try {
+      assert.ok(!proxy.output().includes('request path warmed'), proxy.output());
+    } finally {
+      assert.equal(await proxy.stop(), 0);
+    }
+    const refused = await runCli(['proxy', '--target', 'http://127.0.0.1:9', '--port', '0', '--warm-calls', 'lots']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /--warm-calls must be a whole number from 0 \(no warm-up\) to 100000, got "lots"/);
   });
 });

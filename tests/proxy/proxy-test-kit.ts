@@ -3,7 +3,7 @@ import { BIN, startServing, type ServingProcess } from '../helpers/spawn-cli.js'
 
 /** `gpuroute proxy --target TARGET --port 0 …` as a child process (bin/gpuroute.js runs dist/: build first). */
 export function startProxyProcess(target: string, extra: string[] = []): Promise<ServingProcess> {
-  return startServing(process.execPath, [BIN, 'proxy', '--target', target, '--port', '0', ...extra], {}, 20_000, 'gpuroute proxy listening');
+  return startServing(process.execPath, [BIN, 'proxy', '--target', target, '--port', '0', ...extra], {}, 60_000, 'gpuroute proxy listening');
 }
 
 export interface RawResponse {
