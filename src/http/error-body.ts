@@ -57,9 +57,12 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
 }
 
 /** What Node's HTTP parser refused, as one of our errors. */
-function connectionError(error: { code?: string }): GatewayError {
+/** Which limits a slow request ran into, as this server's operator would set them. */
+const GATEWAY_TIMEOUTS = 'limits.header_timeout_ms for the headers, limits.request_timeout_ms for all of it';
+
+function connectionError(error: { code?: string }, timeouts: string): GatewayError {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    return new GatewayError('request_timeout', 'The request was not sent in full in time (limits.header_timeout_ms for the headers, limits.request_timeout_ms for all of it); send it at once.');
+    return new GatewayError('request_timeout', `The request was not sent in full in time (${timeouts}); send it at once.`);
   }
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     return new GatewayError('headers_too_large', 'The request headers are larger than the server accepts (16 KB in all); send fewer or shorter headers.');
@@ -68,13 +71,13 @@ function connectionError(error: { code?: string }): GatewayError {
 }
 
 /**
- * The answer to a request Node could not parse (Fastify's `clientErrorHandler`): no
- * request exists yet, so this writes to the socket, in the error shape of every other
+ * The answer to a request Node could not parse (Fastify's `clientErrorHandler`, the edge
+ * proxy's `clientError`): no request exists yet, so this writes to the socket, in the error shape of every other
  * answer (issue 14 §11). A reset connection has nobody to answer.
  */
-export function answerClientError(error: { code?: string }, socket: Socket): void {
+export function answerClientError(error: { code?: string }, socket: Socket, timeouts = GATEWAY_TIMEOUTS): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const refusal = connectionError(error);
+  const refusal = connectionError(error, timeouts);
   const body = JSON.stringify(errorBody(refusal));
   if (socket.writable) {
     socket.write(

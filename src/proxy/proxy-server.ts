@@ -1,9 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Pool } from 'undici';
 import { GatewayError } from '../errors/gateway-error.js';
 import { CorsPolicy } from '../http/cors-policy.js';
+import { answerClientError } from '../http/error-body.js';
 import { ServerDrain, type DrainOptions } from '../http/server-drain.js';
 import { sendError } from './error-response.js';
 import { forwardRequest, type ForwardContext } from './forward-request.js';
@@ -90,6 +91,8 @@ export async function startProxy(options: ProxyOptions, logger: Logger, gate?: F
     });
   });
 
+  // Node's defaults: 60 s for the headers, 300 s for the whole request.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, "the proxy's 60 s for the headers, 300 s for all of it"));
   const drain = new ServerDrain();
   drain.track(server);
   await new Promise<void>((resolve, reject) => {
