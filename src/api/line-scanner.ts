@@ -1,18 +1,8 @@
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COMMA = 0x2c;
-const COLON = 0x3a;
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, isSpace, OPEN_BRACE, OPEN_BRACKET, QUOTE } from '../http/json-chars.js';
+
 const DATA = Buffer.from('data:');
 /** Longer keys are kept as they are: none of the stamped keys is this long. */
 const KEY_BYTES = 32;
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-}
 
 /** One top-level member, `"key":value` (spaces around the colon kept), as byte offsets from the line's start. */
 export interface MemberRange {

@@ -1,7 +1,4 @@
-const BACKSLASH = 0x5c;
-const QUOTE = 0x22;
-const OPEN_BRACE = 0x7b;
-const OPEN_BRACKET = 0x5b;
+import { BACKSLASH, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-chars.js';
 
 /** What matters to depth outside strings; the regex engine skips the rest faster than a character loop. */
 const STRUCTURE = /["[\]{}]/g;
