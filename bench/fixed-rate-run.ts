@@ -1,6 +1,9 @@
 // Open-loop load at a fixed rate, in its own process, timing each request with hrtime
 // (autocannon's latency histogram has 1 ms resolution; the targets here are sub-ms).
-// argv[2]: JSON {url, headers, body, rate, durationMs, connections}; prints a summary.
+// argv[2]: JSON {url, headers, body, rate, durationMs, connections, coldConnections?};
+// prints p50, p99, mean, max and the longest gap in which no answer arrived (a stall of the
+// target, seen from outside). `coldConnections`: no warm-up calls first, for what a server
+// that has just started gives the traffic a load balancer sends it at once.
 import { Pool } from 'undici';
 import { summarize } from './percentiles.js';
 
@@ -11,12 +14,14 @@ interface Options {
   rate: number;
   durationMs: number;
   connections: number;
+  coldConnections?: boolean;
 }
 
 const options = JSON.parse(process.argv[2] ?? '{}') as Options;
 const target = new URL(options.url);
 const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1 });
 const latencies: number[] = [];
+const answeredAt: number[] = [];
 let errors = 0;
 let non2xx = 0;
 
@@ -27,14 +32,18 @@ async function one(): Promise<void> {
     await response.body.dump();
     if (response.statusCode >= 300) non2xx++;
     else latencies.push(Number(process.hrtime.bigint() - start) / 1e6);
+    answeredAt.push(performance.now());
   } catch {
     errors++;
   }
 }
 
-// Warm the connections first so the first second does not measure connection set-up.
-await Promise.all(Array.from({ length: options.connections }, one));
-latencies.length = 0;
+if (!options.coldConnections) {
+  // Warm the connections first so the first second does not measure connection set-up.
+  await Promise.all(Array.from({ length: options.connections }, one));
+  latencies.length = 0;
+  answeredAt.length = 0;
+}
 
 const inFlight = new Set<Promise<void>>();
 const intervalMs = 1000 / options.rate;
@@ -52,4 +61,7 @@ while (performance.now() - started < options.durationMs) {
 }
 await Promise.all(inFlight);
 await pool.close();
-process.stdout.write(`${JSON.stringify({ ...summarize(latencies), sent, errors, non2xx, achievedRate: (sent * 1000) / options.durationMs })}\n`);
+let longestGap = (answeredAt[0] ?? started) - started;
+for (let i = 1; i < answeredAt.length; i++) longestGap = Math.max(longestGap, answeredAt[i]! - answeredAt[i - 1]!);
+const max = latencies.reduce((m, v) => Math.max(m, v), 0);
+process.stdout.write(`${JSON.stringify({ ...summarize(latencies), max, longestGap, sent, errors, non2xx, achievedRate: (sent * 1000) / options.durationMs })}\n`);

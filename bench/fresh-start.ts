@@ -30,10 +30,10 @@ async function oneStart(mockUrl: string, yaml: string, rate: number): Promise<{ 
   const gateway = await startGpuroute(mockUrl, [], yaml);
   const startMs = performance.now() - started;
   const rssMb = gateway.rssMb();
-  const options = { url: `${String(gateway.ready.url)}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, rate, durationMs: 1000, connections: 64 };
+  const options = { url: `${String(gateway.ready.url)}/v1/chat/completions`, headers: { 'content-type': 'application/json' }, body: CHAT_BODY, rate, durationMs: 1000, connections: 64, coldConnections: true };
   try {
-    const fresh = await runJson<FirstSecond>(join(ROOT, 'bench/first-second-run.ts'), options);
-    const warm = await runJson<FirstSecond>(join(ROOT, 'bench/first-second-run.ts'), options);
+    const fresh = await runJson<FirstSecond>(join(ROOT, 'bench/fixed-rate-run.ts'), options);
+    const warm = await runJson<FirstSecond>(join(ROOT, 'bench/fixed-rate-run.ts'), options);
     return { fresh, warm, startMs, rssMb };
   } finally {
     await gateway.stop();
