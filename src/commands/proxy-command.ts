@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { isLoopback } from '../http/loopback.js';
 import { createJsonLogger } from './json-logger.js';
+import { DEFAULT_WARM_CALLS, MAX_WARM_CALLS } from '../config/config-schema.js';
 import { parsePort } from '../config/load-config.js';
 import { parseCorsOrigins, parseTarget, PROXY_DEFAULTS, type ProxyOptions } from '../proxy/proxy-options.js';
 import { parsePrefix } from '../proxy/proxy-prefix.js';
@@ -46,13 +47,11 @@ export function proxyOptions(flags: ProxyFlags, env: NodeJS.ProcessEnv = process
   };
 }
 
-/** What `serve`'s startup.warm_calls defaults to. */
-const WARM_CALLS = 2_000;
-
+/** `--warm-calls`, as `serve`'s startup.warm_calls: the same default and bounds. */
 function warmCalls(text: string | undefined): number {
-  if (text === undefined) return WARM_CALLS;
+  if (text === undefined) return DEFAULT_WARM_CALLS;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 100_000) throw new Error(`--warm-calls must be a whole number from 0 (no warm-up) to 100000, got "${text}"`);
+  if (!Number.isInteger(n) || n < 0 || n > MAX_WARM_CALLS) throw new Error(`--warm-calls must be a whole number from 0 (no warm-up) to ${MAX_WARM_CALLS}, got "${text}"`);
   return n;
 }
 

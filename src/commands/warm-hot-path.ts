@@ -61,8 +61,8 @@ export interface WarmTarget {
 /** Sends the calls; resolves with how many were answered 200. */
 async function sendCalls(target: WarmTarget, standIn: string, calls: number): Promise<number> {
   const throwaway = await target.start(standIn);
+  const client = new Pool(throwaway.url, { connections: CONNECTIONS });
   try {
-    const client = new Pool(throwaway.url, { connections: CONNECTIONS });
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (target.key) headers.authorization = `Bearer ${target.key}`;
     let answered = 0;
@@ -75,9 +75,9 @@ async function sendCalls(target: WarmTarget, standIn: string, calls: number): Pr
     for (let sent = 0; sent < calls; sent += CONNECTIONS) {
       await Promise.all(Array.from({ length: Math.min(CONNECTIONS, calls - sent) }, (_, i) => call(sent + i)));
     }
-    await client.close();
     return answered;
   } finally {
+    await client.close();
     await throwaway.close();
   }
 }

@@ -140,6 +140,10 @@ const modelSchema = z.strictObject({
   facts: modelFactsSchema.optional(),
 });
 
+/** startup.warm_calls, and the edge proxy's --warm-calls. */
+export const DEFAULT_WARM_CALLS = 2_000;
+export const MAX_WARM_CALLS = 100_000;
+
 export const configSchema = z.strictObject({
   listen: z
     .strictObject({
@@ -241,7 +245,7 @@ export const configSchema = z.strictObject({
        * loopback against a stand-in upstream in the same process, before it listens: its
        * first second under load then runs compiled code (docs/benchmarks.md). 0: skip.
        */
-      warm_calls: z.number().int().min(0).max(100_000).default(2_000),
+      warm_calls: z.number().int().min(0).max(MAX_WARM_CALLS).default(DEFAULT_WARM_CALLS),
     })
     .prefault({}),
   shutdown: z
