@@ -58,14 +58,36 @@ export function hasKey(): boolean {
  */
 const ROOT = new URL('..', document.baseURI);
 
-/** `fetch` with the key; a 401 asks for a key and retries until one is accepted. `path` is the gateway's (`/metrics`). */
-export async function api(path: string, init: RequestInit = {}): Promise<Response> {
+/**
+ * How long one poll's call may go unanswered. Without a bound, one call that never
+ * answers (a connection dropped by something in between) would stop its poll for good,
+ * with the last figures still on screen.
+ */
+export const POLL_TIMEOUT_MS = 8_000;
+
+/** One attempt of `fetch`, ended after `timeoutMs` with an error that says so. */
+async function fetchWithin(url: URL, init: RequestInit, timeoutMs: number | undefined): Promise<Response> {
+  if (timeoutMs === undefined) return fetch(url, init);
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    return await fetch(url, { ...init, signal: init.signal ? AbortSignal.any([init.signal, timeout]) : timeout });
+  } catch (error) {
+    if (timeout.aborted) throw new Error(`no answer within ${timeoutMs / 1000} s`);
+    throw error;
+  }
+}
+
+/**
+ * `fetch` with the key; a 401 asks for a key and retries until one is accepted. `path` is
+ * the gateway's (`/metrics`); `timeoutMs` bounds each attempt, its body included.
+ */
+export async function api(path: string, init: RequestInit = {}, timeoutMs?: number): Promise<Response> {
   const url = new URL(path.replace(/^\//, ''), ROOT);
   for (;;) {
     const key = storedKey();
     const headers = new Headers(init.headers);
     if (key !== null) headers.set('authorization', `Bearer ${key}`);
-    const response = await fetch(url, { ...init, headers, cache: 'no-store' });
+    const response = await fetchWithin(url, { ...init, headers, cache: 'no-store' }, timeoutMs);
     if (response.status !== 401) return response;
     await response.body?.cancel();
     // Ask only when no one has stored another key since this call was sent.
@@ -89,8 +111,9 @@ export async function errorMessage(response: Response): Promise<string> {
   return `${response.status} ${response.statusText}${text ? `: ${text.slice(0, 200)}` : ''}`;
 }
 
+/** A polled GET: its answer's JSON, within POLL_TIMEOUT_MS. */
 export async function getJson<T>(path: string): Promise<T> {
-  const response = await api(path);
+  const response = await api(path, {}, POLL_TIMEOUT_MS);
   if (!response.ok) throw new Error(await errorMessage(response));
   return (await response.json()) as T;
 }

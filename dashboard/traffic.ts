@@ -4,7 +4,7 @@
  * the mean overhead per interval, Δ`gpuroute_gateway_overhead_seconds_sum` /
  * Δ`gpuroute_gateway_overhead_seconds_count` (no routed call in an interval: a gap).
  */
-import { api, errorMessage } from './api.js';
+import { api, errorMessage, POLL_TIMEOUT_MS } from './api.js';
 import { drawChart, type Point } from './chart.js';
 import { byId, setText } from './dom.js';
 import { parsePrometheusText, sumOf } from './prometheus.js';
@@ -37,7 +37,7 @@ export class TrafficView {
   readonly #overhead: Point[] = [];
 
   async poll(): Promise<void> {
-    const response = await api('/metrics');
+    const response = await api('/metrics', {}, POLL_TIMEOUT_MS);
     if (!response.ok) throw new Error(await errorMessage(response));
     const samples = parsePrometheusText(await response.text());
     this.add({

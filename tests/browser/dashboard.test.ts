@@ -48,6 +48,16 @@ function rawGet(base: string, path: string, headers: Record<string, string> = {}
   });
 }
 
+/** One routed chat completion, sent from here rather than from the page. */
+async function routedCall(base: string): Promise<void> {
+  const response = await fetch(`${base}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'x-gpu-preference': GPU },
+    body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], max_tokens: 4 }),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
 describe('the dashboard at /dashboard', () => {
   let url: string;
   let gateway: Gateway | undefined;
@@ -183,7 +193,9 @@ describe('the dashboard at /dashboard', () => {
   });
 
   it('charts requests/s and gateway overhead from /metrics', { timeout: 60_000 }, async () => {
+    // Two readings of /metrics are on the page; a routed call after them must show in the next.
     await page.locator('[data-testid="rps-now"]', { hasText: 'req/s' }).waitFor({ timeout: 15_000 });
+    await routedCall(url);
     await page.locator('[data-testid="overhead-now"]', { hasText: /s$/ }).waitFor({ timeout: 15_000 });
     await page.locator('#chart-rps path.line').first().waitFor({ state: 'attached' });
     await page.locator('#chart-overhead path.line, #chart-overhead circle.dot').first().waitFor({ state: 'attached' });
@@ -191,6 +203,25 @@ describe('the dashboard at /dashboard', () => {
 
     mkdirSync(new URL('.', SCREENSHOT), { recursive: true });
     await page.screenshot({ path: fileURLToPath(SCREENSHOT), fullPage: true });
+    assert.deepEqual(pageErrors, []);
+  });
+
+  it('keeps polling /metrics after a call of it never answers', { timeout: 60_000 }, async () => {
+    let calls = 0;
+    // The first /metrics call from now on is held forever; the page's own time-out must end it.
+    await page.route('**/metrics', (route) => (calls++ === 0 ? undefined : route.continue()));
+    try {
+      await page.locator('[data-testid="banner"]', { hasText: 'metrics: no answer within' }).waitFor({ timeout: 20_000 });
+      await page.locator('[data-testid="connection"][data-ok="true"]').waitFor({ timeout: 10_000 });
+      const total = async () => Number(/^([\d,]+) requests/.exec((await page.locator('#requests-total').textContent()) ?? '')?.[1]?.replace(/,/g, ''));
+      const before = await total();
+      await routedCall(url);
+      await page.waitForFunction((seen) => Number(/^([\d,]+) requests/.exec(document.getElementById('requests-total')?.textContent ?? '')?.[1]?.replace(/,/g, '')) > seen, before, { timeout: 10_000 });
+      assert.ok((await total()) > before);
+      assert.ok(calls >= 2, `the poll went on: ${calls} calls of /metrics`);
+    } finally {
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+    }
     assert.deepEqual(pageErrors, []);
   });
 
