@@ -36,20 +36,27 @@ export function parseNvidiaSmi(csv: string): Device[] {
   return devices;
 }
 
+/** What the `nvidia-smi` on PATH prints for `args`; rejects with why it could not answer. */
+export function nvidiaSmi(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('nvidia-smi', [...args], { timeout: NVIDIA_SMI_TIMEOUT_MS, env, encoding: 'utf8' }, (error, stdout) => {
+      if (!error) resolve(stdout);
+      else reject(new Error((error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no nvidia-smi on PATH' : `nvidia-smi failed: ${error.message.split('\n')[0]}`));
+    });
+  });
+}
+
 /**
  * The NVIDIA devices of this host, from the `nvidia-smi` on PATH. No binary, a non-zero
  * exit, a time-out or no rows all mean a host without GPUs: never an error.
  */
-export function discoverDevices(env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
-  return new Promise((resolve) => {
-    execFile('nvidia-smi', [...NVIDIA_SMI_ARGS], { timeout: NVIDIA_SMI_TIMEOUT_MS, env, encoding: 'utf8' }, (error, stdout) => {
-      if (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        resolve({ devices: [], cpuReason: code === 'ENOENT' ? 'no nvidia-smi on PATH' : `nvidia-smi failed: ${error.message.split('\n')[0]}` });
-        return;
-      }
-      const devices = parseNvidiaSmi(stdout);
-      resolve(devices.length ? { devices } : { devices, cpuReason: 'nvidia-smi listed no devices' });
-    });
-  });
+export async function discoverDevices(env: NodeJS.ProcessEnv = process.env): Promise<Discovery> {
+  let csv: string;
+  try {
+    csv = await nvidiaSmi(NVIDIA_SMI_ARGS, env);
+  } catch (error) {
+    return { devices: [], cpuReason: (error as Error).message };
+  }
+  const devices = parseNvidiaSmi(csv);
+  return devices.length ? { devices } : { devices, cpuReason: 'nvidia-smi listed no devices' };
 }

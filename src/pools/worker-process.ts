@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Device } from '../devices/discover-devices.js';
 
 const TAIL_LINES = 20;
@@ -72,4 +73,39 @@ export async function stopProcess(child: ChildProcess, { group = false } = {}): 
   clearTimeout(timer);
   // The leader has gone; children it left in the group get the same end.
   if (group) kill('SIGKILL');
+}
+
+export interface WorkerProcess {
+  pid: number;
+  args: string[];
+  /** CUDA_VISIBLE_DEVICES as the process was started with, or undefined. */
+  cudaVisibleDevices: string | undefined;
+}
+
+/**
+ * Children of `parent` (a gateway in this process) whose command line contains
+ * `--label <label>` (what `ps` shows), read from /proc (Linux). Children only: other
+ * gateways on the host may run workers with the same labels.
+ */
+export function processesLabelled(label: string, parent = process.pid): WorkerProcess[] {
+  const found: WorkerProcess[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let args: string[];
+    let environ: string[];
+    try {
+      // stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
+      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
+    } catch {
+      continue; // gone meanwhile, or not ours to read
+    }
+    const at = args.indexOf('--label');
+    if (at < 0 || args[at + 1] !== label) continue;
+    const cuda = environ.find((kv) => kv.startsWith('CUDA_VISIBLE_DEVICES='));
+    found.push({ pid: Number(entry), args, cudaVisibleDevices: cuda?.slice('CUDA_VISIBLE_DEVICES='.length) });
+  }
+  return found;
 }

@@ -1,16 +1,29 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+// What the driver would list: every process started with CUDA_VISIBLE_DEVICES that has a
+// `worker` argument uses the cards it names, 100 MiB each.
+const COMPUTE_APPS = [
+  'for d in /proc/[0-9]*; do',
+  '  cvd=$({ tr "\\0" "\\n" < "$d/environ"; } 2>/dev/null | sed -n "s/^CUDA_VISIBLE_DEVICES=//p")',
+  '  [ -n "$cvd" ] || continue',
+  '  { tr "\\0" " " < "$d/cmdline"; } 2>/dev/null | grep -q " worker " || continue',
+  '  for i in $(echo "$cvd" | tr "," " "); do echo "${d#/proc/}, GPU-$(printf %08d "$i")-fake, 100"; done',
+  'done',
+].join('\n');
 
 /**
  * A folder holding a fake `nvidia-smi` that prints `rows` as the real one answers
  * `--query-gpu=index,uuid,name,memory.total --format=csv,noheader,nounits`. Put it first
- * on PATH to make the gateway see those devices.
+ * on PATH to make the gateway see those devices. `--query-compute-apps` lists no process,
+ * or with `computeApps` the gpuroute workers that were given cards, as if they used them.
  */
-export function fakeNvidiaSmi(rows: ReadonlyArray<readonly [index: number, name: string, memoryMiB: number]>): string {
+export function fakeNvidiaSmi(rows: ReadonlyArray<readonly [index: number, name: string, memoryMiB: number]>, { computeApps = false } = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'gpuroute-fake-smi-'));
   const csv = rows.map(([index, name, memory]) => `${index}, GPU-${String(index).padStart(8, '0')}-fake, ${name}, ${memory}`).join('\n');
-  writeFileSync(join(dir, 'nvidia-smi'), `#!/bin/sh\ncat <<'ROWS'\n${csv}\nROWS\n`);
+  const script = ['#!/bin/sh', 'case "$*" in', '*--query-compute-apps*)', computeApps ? COMPUTE_APPS : ':', ';;', '*)', "cat <<'ROWS'", csv, 'ROWS', ';;', 'esac', ''];
+  writeFileSync(join(dir, 'nvidia-smi'), script.join('\n'));
   chmodSync(join(dir, 'nvidia-smi'), 0o755);
   return dir;
 }
@@ -18,39 +31,4 @@ export function fakeNvidiaSmi(rows: ReadonlyArray<readonly [index: number, name:
 /** An environment whose PATH finds the fake nvidia-smi in `dir` first. */
 export function withFakeSmi(dir: string): NodeJS.ProcessEnv {
   return { PATH: `${dir}:${process.env.PATH ?? ''}` };
-}
-
-export interface WorkerProcess {
-  pid: number;
-  args: string[];
-  /** CUDA_VISIBLE_DEVICES as the process was started with, or undefined. */
-  cudaVisibleDevices: string | undefined;
-}
-
-/**
- * Children of `parent` (the in-process gateway) whose command line contains
- * `--label <label>` (what `ps` shows), read from /proc. Other test files run workers
- * with the same labels at the same time.
- */
-export function processesLabelled(label: string, parent = process.pid): WorkerProcess[] {
-  const found: WorkerProcess[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let args: string[];
-    let environ: string[];
-    try {
-      // stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ")".
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== parent) continue;
-      args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-    } catch {
-      continue; // gone meanwhile, or not ours to read
-    }
-    const at = args.indexOf('--label');
-    if (at < 0 || args[at + 1] !== label) continue;
-    const cuda = environ.find((kv) => kv.startsWith('CUDA_VISIBLE_DEVICES='));
-    found.push({ pid: Number(entry), args, cudaVisibleDevices: cuda?.slice('CUDA_VISIBLE_DEVICES='.length) });
-  }
-  return found;
 }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.js';
 import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
-import { fakeNvidiaSmi, processesLabelled, withFakeSmi } from '../helpers/fake-gpus.js';
+import { fakeNvidiaSmi, withFakeSmi } from '../helpers/fake-gpus.js';
+import { processesLabelled } from '../../src/pools/worker-process.js';
 import { BIN } from '../helpers/spawn-cli.js';
 import { eventually, modelsDirWithTestModel } from '../helpers/test-model.js';
 

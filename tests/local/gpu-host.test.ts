@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
-import { fakeNvidiaSmi, processesLabelled, withFakeSmi } from '../helpers/fake-gpus.js';
+import { fakeNvidiaSmi, withFakeSmi } from '../helpers/fake-gpus.js';
+import { processesLabelled } from '../../src/pools/worker-process.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
 import { eventually, modelsDirWithTestModel } from '../helpers/test-model.js';
 

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DeviceAllocator } from '../../src/devices/device-allocator.js';
 import { parseNvidiaSmi } from '../../src/devices/discover-devices.js';
+import { parseComputeApps } from '../../src/devices/gpu-processes.js';
 import { WaitingLine } from '../../src/devices/waiting-line.js';
 import { GPU_TYPE_NAMES } from '../../src/gpu/gpu-types.js';
 import { catalogTypeOf, KNOWN_PRODUCT_NAMES } from '../../src/gpu/product-names.js';
@@ -38,6 +39,17 @@ describe('nvidia-smi output', () => {
     assert.deepEqual(parseNvidiaSmi(csv), [
       { index: 0, uuid: 'GPU-a', name: 'NVIDIA H100 80GB HBM3', type: 'H100', memoryMiB: 81559 },
       { index: 1, uuid: 'GPU-b', name: 'NVIDIA L40S', type: 'L40S', memoryMiB: 46068 },
+    ]);
+  });
+});
+
+describe('nvidia-smi --query-compute-apps output', () => {
+  it('reads pid, card and memory; memory the driver cannot tell is null; other lines are skipped', () => {
+    // The H200's answer for one worker (gpu-check on a lent machine), and a MIG-style "[N/A]".
+    const csv = '648, GPU-cb968b6e-7692-a789-ce50-2f3a4790c660, 658\n4021, GPU-00000001-fake, [N/A]\nNo running processes found\n\n12, , 5\n';
+    assert.deepEqual(parseComputeApps(csv), [
+      { pid: 648, gpuUuid: 'GPU-cb968b6e-7692-a789-ce50-2f3a4790c660', usedMiB: 658 },
+      { pid: 4021, gpuUuid: 'GPU-00000001-fake', usedMiB: null },
     ]);
   });
 });
