@@ -1,6 +1,8 @@
 import { discoverDevices } from '../devices/discover-devices.js';
 import { describeDevices } from '../devices/device-inventory.js';
 import type { Device } from '../devices/discover-devices.js';
+import { checkPlacement } from './gpu-check-placement.js';
+import { GPU_TYPE_NAMES } from '../gpu/gpu-types.js';
 import { LocalWorkerLauncher } from '../pools/local-worker-launcher.js';
 import { TEST_MODEL_LABEL, testModelPath } from '../pools/resolve-weights.js';
 import { workerEnv } from '../pools/worker-process.js';
@@ -40,8 +42,9 @@ async function measure(path: string, devices: readonly Device[], cpu: boolean, t
 /**
  * `gpuroute gpu-check` (`npm run gpu-check`): on a machine with an NVIDIA GPU, lists the
  * devices, runs the built-in worker on the first one the catalog knows with the test
- * model, and compares its tokens/s with a CPU run. Exit 1 when no GPU is found or
- * llama.cpp did not run on it.
+ * model, and compares its tokens/s with a CPU run; then checks through a real gateway
+ * that a call naming that type runs on those cards. Exit 1 when no GPU is found,
+ * llama.cpp did not run on it, or a placement check failed.
  */
 export async function gpuCheckCommand(flags: GpuCheckFlags): Promise<number> {
   const { devices, cpuReason } = await discoverDevices();
@@ -61,9 +64,15 @@ export async function gpuCheckCommand(flags: GpuCheckFlags): Promise<number> {
   const cpu = await measure(path, [], true, flags.tokens);
   say(`generated tokens/s on the CPU: ${cpu.tokensPerSecond.toFixed(1)}`);
   say(`GPU/CPU: ${(gpu.tokensPerSecond / cpu.tokensPerSecond).toFixed(2)}×`);
-  if (gpu.device === 'cpu') {
-    say('llama.cpp did not use the GPU: check the driver (nvidia-smi) and that npm installed @node-llama-cpp/linux-x64-cuda');
+  let failed = gpu.device === 'cpu';
+  if (failed) say('llama.cpp did not use the GPU: check the driver (nvidia-smi) and that npm installed @node-llama-cpp/linux-x64-cuda');
+  if (chosen.type === null) {
+    say(`no device of a catalog type (${GPU_TYPE_NAMES.join(', ')}): no call can name one, so the gateway is not checked`);
     return 1;
   }
-  return 0;
+  await checkPlacement(chosen.type, flags.modelsDir, (ok, line) => {
+    failed ||= !ok;
+    say(`${ok ? 'ok  ' : 'FAIL'} ${line}`);
+  });
+  return failed ? 1 : 0;
 }
