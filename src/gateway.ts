@@ -22,8 +22,13 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** prom-client's process metrics in /metrics (see GatewayMetrics). @default true */
+  processMetrics?: boolean;
+}
+
 /** The composition root: config → catalog, state store and pools → HTTP app. */
-export async function createGateway(config: Readonly<Config>, logger: Logger | false = false, env: NodeJS.ProcessEnv = process.env): Promise<Gateway> {
+export async function createGateway(config: Readonly<Config>, logger: Logger | false = false, env: NodeJS.ProcessEnv = process.env, options: GatewayOptions = {}): Promise<Gateway> {
   const catalog = new ModelCatalog({
     allowList: buildAllowList(config.gpus.allowed),
     models: config.models,
@@ -38,7 +43,7 @@ export async function createGateway(config: Readonly<Config>, logger: Logger | f
     return model?.inferenceGpus.some((s) => s.canonical === key.gpu) ? { model: model.id, aliases: [model.id], gpu: key.gpu } : undefined;
   };
   let pools: PoolManager | undefined;
-  const metrics = new GatewayMetrics(() => pools?.statuses() ?? [], () => pools?.waiting ?? 0);
+  const metrics = new GatewayMetrics(() => pools?.statuses() ?? [], () => pools?.waiting ?? 0, options);
   try {
     const devices = await findDevices(config.gpus.devices, env, logger || undefined);
     pools = new PoolManager({

@@ -28,9 +28,12 @@ export class GatewayMetrics {
   /**
    * @param statuses every known pool, read at scrape time
    * @param waiting starts waiting in line now, read at scrape time
+   * @param processMetrics prom-client's process metrics; their event-loop monitor samples
+   *   every 10 ms for the life of the process, once started, so a gateway that lives
+   *   briefly (serve's warm-up copy) goes without
    */
-  constructor(statuses: () => readonly PoolStatus[], waiting: () => number = () => 0) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'gpuroute_process_' });
+  constructor(statuses: () => readonly PoolStatus[], waiting: () => number = () => 0, { processMetrics = true } = {}) {
+    if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'gpuroute_process_' });
     new Gauge({
       name: 'gpuroute_pool_state',
       help: 'One series per pool (model, gpu) and state; 1 for the state it is in.',

@@ -33,7 +33,7 @@ function throwawayGateway(config: Readonly<Config>): WarmTarget {
         gpus: { devices: 'none' },
         pools: [{ gpu: '*', models: ['*'], endpoints: [`${standIn}/v1`] }],
       });
-      const gateway = await createGateway(copy, discardingLogger(), {});
+      const gateway = await createGateway(copy, discardingLogger(), {}, { processMetrics: false });
       return { url: await gateway.app.listen({ host: '127.0.0.1', port: 0 }), close: () => gateway.close() };
     },
   };
