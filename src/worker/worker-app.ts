@@ -1,7 +1,7 @@
 import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { GatewayError } from '../errors/gateway-error.js';
 import { onClose } from '../http/on-close.js';
-import { errorBody, installErrorHandling } from '../http/error-body.js';
+import { answerClientError, errorBody, installErrorHandling } from '../http/error-body.js';
 import { acceptEmptyJsonBodies } from '../http/json-bodies.js';
 import { registerChatRoute } from './chat-route.js';
 import { registerCompletionsRoute } from './completions-route.js';
@@ -36,7 +36,13 @@ function abortOnClose(reply: FastifyReply): AbortSignal {
  * weights are loaded, so /health can say "loading"; any OpenAI client can call it.
  */
 export async function buildWorkerApp(info: WorkerInfo): Promise<FastifyInstance> {
-  const app = Fastify({ bodyLimit: BODY_LIMIT, logController: new LogController({ disableRequestLogging: true }) });
+  const app = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logController: new LogController({ disableRequestLogging: true }),
+    // A request Node cannot parse gets the error shape too, as from the gateway: whoever
+    // calls a worker directly (a command engine's health poll, curl) reads one shape.
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, "Node's 60 s for the headers"),
+  });
   app.removeContentTypeParser('text/plain');
   acceptEmptyJsonBodies(app);
   installErrorHandling(app, BODY_LIMIT);

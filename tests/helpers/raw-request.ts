@@ -1,4 +1,4 @@
-import { Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 
 export interface RawRequest {
   method: string;
@@ -75,4 +75,26 @@ export function rawRequest(url: string, request: RawRequest, idleTimeoutMs = 30_
     // No end(): Node's HTTP server takes a client's half-close as giving up on the request.
     socket.connect({ host: hostname, port: Number(port) }, () => socket.write(body ? Buffer.concat([head, body]) : head));
   });
+}
+
+/** An error body as every gpuroute server writes it. */
+export type ErrorBody = { detail: string; error: { message: string; type: string; param: string | null; code: string } };
+
+/** Sends raw bytes (and, unless `keepOpen`, ends its side) and reads what comes back until the server closes the connection. */
+export function rawExchange(url: string, request: string, { keepOpen = false } = {}): Promise<string> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => (keepOpen ? socket.write(request) : socket.end(request)));
+    let received = '';
+    socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
+    socket.on('close', () => resolve(received));
+    // A reset after the answer (the server closed with unread bytes) still leaves the answer.
+    socket.on('error', (error) => (received ? resolve(received) : reject(error)));
+  });
+}
+
+/** Status, lower-cased header block and JSON error body of a `rawExchange` answer. */
+export function parseRaw(answer: string): { status: number; headers: string; body: ErrorBody } {
+  const [head = '', body = ''] = answer.split('\r\n\r\n');
+  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body: JSON.parse(body) as ErrorBody };
 }

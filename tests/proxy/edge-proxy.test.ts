@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { CHAT, readEvents, startFleet, type Fleet } from '../helpers/fleet.js';
 import { post } from '../helpers/gateway-under-test.js';
 import { servedBy } from '../helpers/mock-upstream.js';
 import type { ServingProcess } from '../helpers/spawn-cli.js';
+import { parseRaw, rawExchange } from '../helpers/raw-request.js';
 import { rawRequest, startProxyProcess } from './proxy-test-kit.js';
 
 // client → proxy (child process) → gateway (in process, keys required) → one mock pool per GPU.
@@ -141,19 +141,10 @@ describe('edge proxy in front of a gateway', { timeout: 30_000 }, () => {
   });
 
   it('answers a request Node cannot parse with 400 in the error shape, and closes', async () => {
-    const { port } = new URL(proxy.url);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () => socket.end('GET /api/v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
-      let received = '';
-      socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
-      socket.on('close', () => resolve(received));
-      socket.on('error', (error) => (received ? resolve(received) : reject(error)));
-    });
-    const [head = '', body = ''] = answer.split('\r\n\r\n');
-    assert.match(head, /^HTTP\/1\.1 400 /);
-    assert.match(head.toLowerCase(), /\r\nconnection: close/);
-    const parsed = JSON.parse(body) as { detail: string; error: { code: string; message: string } };
-    assert.equal(parsed.error.code, 'invalid_request');
-    assert.equal(parsed.detail, parsed.error.message);
+    const answer = parseRaw(await rawExchange(proxy.url, 'GET /api/v1/models HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
+    assert.equal(answer.status, 400);
+    assert.match(answer.headers, /\r\nconnection: close/);
+    assert.equal(answer.body.error.code, 'invalid_request');
+    assert.equal(answer.body.detail, answer.body.error.message);
   });
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { testModelPath } from '../../src/pools/resolve-weights.js';
+import { parseRaw, rawExchange } from '../helpers/raw-request.js';
 import { BIN, startServing, type ServingProcess } from '../helpers/spawn-cli.js';
 import { eventually, modelsDirWithTestModel } from '../helpers/test-model.js';
 
@@ -70,6 +71,14 @@ describe('gpuroute worker serves the generated model to any OpenAI client', () =
     const response = await fetch(`${worker.url}/v1/nothing`);
     assert.equal(response.status, 404);
     assert.equal((await response.json()).error.code, 'route_not_found');
+  });
+
+  it('answers a request Node cannot parse with a 400 in the error shape, and closes', async () => {
+    const answer = parseRaw(await rawExchange(worker.url, 'GET /health HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
+    assert.equal(answer.status, 400);
+    assert.match(answer.headers, /\r\nconnection: close/);
+    assert.deepEqual(Object.keys(answer.body).sort(), ['detail', 'error']);
+    assert.equal(answer.body.error.code, 'invalid_request');
   });
 
   it('answers a malformed request with a 400 naming the field', async () => {
