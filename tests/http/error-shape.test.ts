@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { configSchema } from '../../src/config/config-schema.js';
@@ -6,32 +7,29 @@ import { closedPort } from '../helpers/closed-port.js';
 import { CHAT } from '../helpers/fleet.js';
 import { capturingLogger, post, startGateway, type RunningGateway } from '../helpers/gateway-under-test.js';
 import { startMockUpstream, type MockUpstream } from '../helpers/mock-upstream.js';
+import { parseRaw, rawExchange, type ErrorBody } from '../helpers/raw-request.js';
 
 /**
  * Issue 14 §8, §9, §11: every error body the gateway writes has `{"detail", "error"}`,
  * including the ones Fastify and Node would write themselves, and no error shows an
  * endpoint's URL.
  */
-type ErrorBody = { detail: string; error: { message: string; type: string; param: string | null; code: string } };
 
 const KEY = 'k-error-shape';
 
-/** Sends raw bytes (and, unless `keepOpen`, ends its side) and reads what comes back until the server closes the connection. */
-function rawExchange(url: string, request: string, { keepOpen = false } = {}): Promise<string> {
-  const { port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => (keepOpen ? socket.write(request) : socket.end(request)));
-    let received = '';
-    socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
-    socket.on('close', () => resolve(received));
-    // A reset after the answer (the server closed with unread bytes) still leaves the answer.
-    socket.on('error', (error) => (received ? resolve(received) : reject(error)));
-  });
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await condition())) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-function parseRaw(answer: string): { status: number; headers: string; body: ErrorBody } {
-  const [head = '', body = ''] = answer.split('\r\n\r\n');
-  return { status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body: JSON.parse(body) as ErrorBody };
+/** Whether a new connection to `port` is accepted. */
+function connects(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = connect(port, '127.0.0.1', () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.on('error', () => resolve(false));
+  });
 }
 
 function assertShape(body: ErrorBody, code: string): void {
@@ -133,6 +131,43 @@ describe('errors Fastify and Node would answer themselves', () => {
     const response = await post(`${gw.url}/v1/chat/completions`, '['.repeat(4_000_000), { authorization: `Bearer ${KEY}` });
     assert.equal(response.status, 400);
     assertShape((await response.json()) as ErrorBody, 'invalid_json');
+  });
+
+  it('answers a request that arrives while the app closes with 503 shutting_down in our shape', async () => {
+    const held = await startMockUpstream('held');
+    held.mode = 'hold';
+    const closing = await startGateway({ pools: [{ gpu: 'L4', models: ['*'], endpoints: [held.url] }] });
+    const { port } = new URL(closing.url);
+    const body = JSON.stringify({ ...CHAT, gpu_preference: 'L4' });
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (data: Buffer) => (received += data.toString('utf8')));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    try {
+      socket.write(`POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      await until(() => held.requests.some((r) => r.method === 'POST'));
+      const closed = closing.close();
+      // The listener is gone once closing has begun; a request on the open connection comes after.
+      await until(async () => !(await connects(Number(port))));
+      // Pipelined behind the held call: Node sends its answer after that call's, so wait
+      // for the server to have taken it, then let the held call finish.
+      let taken = false;
+      closing.gateway.app.server.on('request', (request: IncomingMessage) => (taken ||= request.url === '/v1/models'));
+      socket.write('GET /v1/models HTTP/1.1\r\nHost: x\r\n\r\n');
+      await until(() => taken);
+      held.release();
+      await ended;
+      await closed;
+      const [first, second] = received.split(/(?=HTTP\/1\.1 )/);
+      assert.match(first ?? '', /^HTTP\/1\.1 200 /, 'the call in flight is answered');
+      const answer = parseRaw(second ?? '');
+      assert.equal(answer.status, 503);
+      assertShape(answer.body, 'shutting_down');
+      assert.match(answer.headers, /\r\nconnection: close/);
+    } finally {
+      socket.destroy();
+      await held.close();
+    }
   });
 });
 
