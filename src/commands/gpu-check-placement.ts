@@ -1,7 +1,7 @@
 import { configSchema } from '../config/config-schema.js';
 import type { Device } from '../devices/discover-devices.js';
 import { gpuProcesses, type GpuProcess } from '../devices/gpu-processes.js';
-import { createGateway, type Gateway } from '../gateway.js';
+import { createGateway } from '../gateway.js';
 import { processesLabelled } from '../pools/worker-process.js';
 
 /** One line of the report; `ok: false` makes gpu-check exit 1. */
@@ -17,7 +17,7 @@ async function chat(url: string, model: string, gpu: string): Promise<{ status: 
   return { status: response.status, selected: response.headers.get('x-selected-gpu'), code: body.error?.code };
 }
 
-/** The driver's list, or the reason it could not be read, as one report line. */
+/** What the driver lists for `pid`, or why nvidia-smi could not say. */
 async function driverSees(pid: number): Promise<GpuProcess[] | string> {
   try {
     return (await gpuProcesses()).filter((p) => p.pid === pid);
@@ -35,7 +35,7 @@ async function driverSees(pid: number): Promise<GpuProcess[] | string> {
  */
 export async function checkPlacement(type: string, modelsDir: string, report: Report): Promise<void> {
   const config = configSchema.parse({ workers: { models_dir: modelsDir, parallel: 1 } });
-  const gateway: Gateway = await createGateway(config);
+  const gateway = await createGateway(config);
   let onGpu: number | undefined;
   try {
     const url = await gateway.app.listen({ host: '127.0.0.1', port: 0 });
